@@ -1,0 +1,58 @@
+"""SRE Academy: a learning-management system that grows SREs from technical-operations staff."""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    "CURRICULUM_DIR": str(REPO_ROOT / "curriculum"),
+    "SECURE_COOKIES": False,
+    "REVIEW_TARGET_HOURS": 48,
+}
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: defaults, then ACADEMY_* environment variables, then `overrides` (tests)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("ACADEMY")
+    app.config.update(overrides or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'academy.db'}")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from . import catalogue, cli, db, errors, health
+    from .curriculum import store
+
+    db.init_app(app)
+    store.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(catalogue.bp)
+    cli.init_app(app)
+    return app
+
+
+def instance_secret_key(path: Path) -> str:
+    """The key kept in the instance folder, made once; safe when several workers start together."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        key = secrets.token_hex(32)
+        f.write(key)
+    return key

@@ -1,0 +1,108 @@
+"""The `flask academy ...` commands."""
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlmodel import Session
+
+from . import db, migrate
+from .curriculum.loader import analyse, read_catalogue
+from .curriculum.store import catalogue
+
+academy = AppGroup("academy", help="SRE Academy administration.")
+db_group = AppGroup("db", help="The database schema (Alembic migrations).")
+curriculum_group = AppGroup("curriculum", help="Check and list the curriculum.")
+academy.add_command(db_group)
+academy.add_command(curriculum_group)
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision):
+    """Apply migrations up to REVISION (default: the newest)."""
+    migrate.upgrade(db.engine(), revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    """Write a new migration from the difference between the models and the database."""
+    migrate.make_revision(db.engine(), message)
+
+
+@curriculum_group.command("check")
+@click.option(
+    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path), help="Default: the configured one."
+)
+def curriculum_check(directory):
+    """Validate every curriculum file; list each problem as path:line: message."""
+    root = directory or Path(current_app.config["CURRICULUM_DIR"])
+    _, parsed, problems = analyse(root)
+    for problem in problems:
+        click.echo(f"{root / problem.path}:{problem.line}: {problem.message}")
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {root}.", err=True)
+        sys.exit(1)
+    click.echo(f"{len(parsed)} modules checked in {root}: no problems.")
+
+
+@curriculum_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
+def curriculum_list(as_json):
+    """Print the catalogue: tracks, modules, labs and quizzes."""
+    cat = read_catalogue(Path(current_app.config["CURRICULUM_DIR"]))
+    tracks = [
+        {
+            "id": t.id,
+            "title": t.title,
+            "modules": [
+                {
+                    "id": m.id,
+                    "title": m.title,
+                    "estimated_minutes": m.estimated_minutes,
+                    "prerequisites": m.prerequisites,
+                    "quiz_questions": len(m.questions),
+                    "labs": [lab.id for lab in m.labs],
+                }
+                for m in cat.modules_in(t.id)
+            ],
+        }
+        for t in cat.tracks
+    ]
+    totals = {"tracks": len(cat.tracks), "modules": len(cat.modules), "labs": cat.lab_count, "quizzes": cat.quiz_count}
+    if as_json:
+        click.echo(json.dumps({"tracks": tracks, "totals": totals}, indent=2))
+        return
+    click.echo(f"{'track':<14} {'module':<26} {'min':>4} {'quiz':>4} {'labs':>4}  title")
+    for track in tracks:
+        for m in track["modules"]:
+            click.echo(
+                f"{track['id']:<14} {m['id']:<26} {m['estimated_minutes']:>4} {m['quiz_questions']:>4} "
+                f"{len(m['labs']):>4}  {m['title']}"
+            )
+    click.echo("Totals: " + ", ".join(f"{v} {k}" for k, v in totals.items()))
+
+
+@academy.command("demo")
+def demo():
+    """Migrate the database and load the demo academy (running it again changes nothing)."""
+    from .demo import PASSWORD, accounts, load_demo
+
+    migrate.upgrade(db.engine())
+    with Session(db.engine(), expire_on_commit=False) as session:
+        loaded = load_demo(session=session, catalogue=catalogue(), today=date.today())
+        session.commit()
+    click.echo("Demo academy loaded." if loaded else "Demo academy already loaded: nothing changed.")
+    click.echo(f"Sign in with any of these accounts, password '{PASSWORD}':")
+    for person in accounts():
+        click.echo(f"  {person.email:<24} {', '.join(person.roles)}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(academy)

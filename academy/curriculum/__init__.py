@@ -1,0 +1,1 @@
+"""The curriculum engine: files in `curriculum/` -> a validated, rendered, in-memory catalogue."""

@@ -1,0 +1,180 @@
+"""Curriculum files -> a frozen, fully rendered catalogue, kept in memory.
+
+`read_catalogue` validates every file and renders every valid module once. A file that fails is left
+out (or, on a reload, its last good version is kept) and its problems are reported as `path:line:`.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from .check import cross_check
+from .parse import ParsedModule, Problem, parse_module, parse_tracks
+from .render import Heading, render_document, render_inline
+from .schema import Lab, ModuleMeta, Question, Track
+
+log = logging.getLogger(__name__)
+TRACKS_FILE = "tracks.yaml"
+
+
+@dataclass(frozen=True)
+class RenderedQuestion:
+    spec: Question
+    prompt_html: Markup
+    choices_html: dict[str, Markup]
+    explanation_html: Markup
+
+
+@dataclass(frozen=True)
+class RenderedLab:
+    spec: Lab
+    module_id: str
+    steps_html: tuple[Markup, ...]
+    criteria_html: tuple[Markup, ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+
+@dataclass(frozen=True)
+class Module:
+    meta: ModuleMeta
+    path: str
+    content_hash: str
+    html: Markup
+    toc: tuple[Heading, ...]
+    questions: tuple[RenderedQuestion, ...]
+    labs: tuple[RenderedLab, ...]
+    words: int
+
+    def __getattr__(self, name):  # id, title, track, order, prerequisites, ... straight from the front matter
+        return getattr(self.meta, name)
+
+    def __html__(self) -> str:
+        return str(self.html)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    tracks: tuple[Track, ...]
+    modules: dict[str, Module]
+    problems: tuple[Problem, ...] = ()
+    signature: tuple = field(default=(), compare=False)
+
+    def get(self, module_id: str) -> Module | None:
+        return self.modules.get(module_id)
+
+    def track(self, track_id: str) -> Track | None:
+        return next((t for t in self.tracks if t.id == track_id), None)
+
+    def modules_in(self, track_id: str) -> list[Module]:
+        return sorted((m for m in self.modules.values() if m.track == track_id), key=lambda m: (m.order, m.id))
+
+    def ordered_modules(self) -> list[Module]:
+        return [m for t in self.tracks for m in self.modules_in(t.id)]
+
+    def lab(self, lab_id: str) -> RenderedLab | None:
+        return next((lab for m in self.modules.values() for lab in m.labs if lab.id == lab_id), None)
+
+    @property
+    def lab_count(self) -> int:
+        return sum(len(m.labs) for m in self.modules.values())
+
+    @property
+    def quiz_count(self) -> int:
+        return sum(1 for m in self.modules.values() if m.quiz)
+
+
+# ---------------------------------------------------------------- building the catalogue
+
+
+def render_module(parsed: ParsedModule, module_ids: dict[str, str]) -> Module:
+    meta = parsed.meta
+    html, toc = render_document(parsed.body, source_path=parsed.path, module_ids=module_ids)
+    questions = tuple(
+        RenderedQuestion(
+            spec=q,
+            prompt_html=render_inline(q.prompt),
+            choices_html={key: render_inline(text) for key, text in q.choices.items()},
+            explanation_html=render_inline(q.explanation),
+        )
+        for q in (meta.quiz.questions if meta.quiz else [])
+    )
+    labs = tuple(
+        RenderedLab(
+            spec=lab,
+            module_id=meta.id,
+            steps_html=tuple(render_inline(s) for s in lab.steps),
+            criteria_html=tuple(render_inline(c) for c in lab.acceptance_criteria),
+        )
+        for lab in meta.labs
+    )
+    return Module(meta, parsed.path, parsed.digest, html, tuple(toc), questions, labs, len(parsed.body.split()))
+
+
+def source_files(root: Path) -> list[Path]:
+    return sorted(root.glob("*/*.md"))
+
+
+def signature(root: Path) -> tuple:
+    """What changes when any curriculum file changes: cheap enough to ask on every request in debug."""
+    files = [root / TRACKS_FILE, *source_files(root)]
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+
+
+def analyse(root: Path) -> tuple[list[Track], list[ParsedModule], list[Problem]]:
+    """Parse and check every file under `root`; nothing is rendered."""
+    tracks_path = root / TRACKS_FILE
+    if tracks_path.exists():
+        tracks, problems = parse_tracks(TRACKS_FILE, tracks_path.read_bytes())
+    else:
+        tracks, problems = [], [Problem(TRACKS_FILE, 1, "missing: the catalogue needs a tracks file")]
+    parsed = [parse_module(f.relative_to(root).as_posix(), f.read_bytes()) for f in source_files(root)]
+    for p in parsed:
+        problems.extend(p.problems)
+    problems.extend(cross_check(tracks, parsed))
+    return tracks, parsed, sorted(problems)
+
+
+def read_catalogue(root: Path, previous: Catalogue | None = None) -> Catalogue:
+    """The catalogue under `root`. A module file that fails validation is left out, or, when
+    `previous` served a good version of it, that version is kept."""
+    sig = signature(root)
+    tracks, parsed, problems = analyse(root)
+    if not tracks and previous is not None:
+        tracks = list(previous.tracks)
+    kept = {m.path: m for m in previous.modules.values()} if previous else {}
+    module_ids = {p.path: p.meta.id for p in parsed if p.meta}
+    modules: dict[str, Module] = {}
+    for p in parsed:
+        if p.meta and p.meta.id not in modules:
+            modules[p.meta.id] = render_module(p, module_ids)
+        elif not p.meta and p.path in kept:
+            modules.setdefault(kept[p.path].id, kept[p.path])
+    for problem in problems:
+        log.error("curriculum: %s", problem)
+    return Catalogue(tuple(tracks), modules, tuple(problems), sig)
+
+
+def learning_order(catalogue: Catalogue) -> list[Module]:
+    """Modules in track order, each after its prerequisites (a stable topological order)."""
+    ordered = catalogue.ordered_modules()
+    placed: dict[str, Module] = {}
+    while len(placed) < len(ordered):
+        progress = False
+        for module in ordered:
+            ready = all(p in placed or p not in catalogue.modules for p in module.prerequisites)
+            if module.id not in placed and ready:
+                placed[module.id] = module
+                progress = True
+                break
+        if not progress:  # a cycle: the check reports it; place the rest in track order
+            placed.update((m.id, m) for m in ordered if m.id not in placed)
+    return list(placed.values())

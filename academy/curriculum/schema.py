@@ -1,0 +1,103 @@
+"""The curriculum format, defined once: what a track and a module's front matter may say."""
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+EvidenceKind = Literal["command-output", "link", "write-up", "screenshot", "config", "file"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Track(Strict):
+    id: Slug
+    title: Text
+    order: int = Field(ge=0)
+    description: Text
+
+
+class TrackFile(Strict):
+    tracks: list[Track] = Field(min_length=1)
+
+
+class Question(Strict):
+    id: Slug
+    prompt: Text
+    choices: dict[Slug, Text] = Field(min_length=2)
+    answer: list[Slug] = Field(min_length=1)
+    explanation: Text
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("answer")
+    @classmethod
+    def _answers_are_choices(cls, answer, info: ValidationInfo):
+        choices = info.data.get("choices") or {}
+        unknown = [a for a in answer if a not in choices]
+        if choices and unknown:
+            raise ValueError(f"answer {', '.join(unknown)} is not among the choices ({', '.join(choices)})")
+        return answer
+
+    @property
+    def multiple(self) -> bool:
+        return len(self.answer) > 1
+
+
+class Quiz(Strict):
+    pass_threshold: float = Field(default=0.8, gt=0, le=1)
+    questions: list[Question] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_question_ids(self):
+        ids = [q.id for q in self.questions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate question id {', '.join(duplicates)}")
+        return self
+
+
+class Lab(Strict):
+    id: Slug
+    title: Text
+    summary: Text | None = None
+    steps: list[Text] = Field(min_length=1)
+    acceptance_criteria: list[Text] = Field(min_length=1)
+    evidence: list[EvidenceKind] = Field(min_length=1)
+
+
+class ModuleMeta(Strict):
+    id: Slug
+    title: Text
+    track: Slug
+    order: int = Field(ge=0)
+    prerequisites: list[Slug] = Field(default_factory=list)
+    estimated_minutes: int = Field(gt=0, le=24 * 60)
+    objectives: list[Text] = Field(min_length=1)
+    summary: Text | None = None
+    quiz: Quiz | None = None
+    labs: list[Lab] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_lab_ids(self):
+        ids = [lab.id for lab in self.labs]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate lab id {', '.join(duplicates)}")
+        if self.id in self.prerequisites:
+            raise ValueError("a module cannot be its own prerequisite")
+        return self

@@ -1,0 +1,132 @@
+"""The demo academy: people, two cohorts and progress at varied stages, loaded only on request."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from .accounts.services import create_user, hash_password, user_by_email
+from .curriculum.loader import Catalogue, learning_order
+from .models import Cohort, CohortModule, CohortStaff, CohortTrainee, ModuleProgress
+
+PASSWORD = "academy-demo"  # noqa: S105 - the documented demo password
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    roles: tuple[str, ...]
+
+
+STAFF = (
+    DemoPerson("admin@example.com", "Ada Admin", ("admin",)),
+    DemoPerson("manager@example.com", "Mina Manager", ("manager",)),
+    DemoPerson("mentor@example.com", "Marco Mentor", ("mentor",)),
+    DemoPerson("mentor2@example.com", "Priya Mentor", ("mentor", "manager")),
+)
+TRAINEE_NAMES = (
+    "Tariq Trainee",
+    "Jo Okafor",
+    "Sam Lindqvist",
+    "Lena Fischer",
+    "Ravi Menon",
+    "Chloé Martin",
+    "Diego Alvarez",
+    "Hana Sato",
+    "Ola Nowak",
+)
+# cohort name, start, end, trainee numbers (1 is trainee@example.com), mentor of each trainee
+COHORTS = (
+    (
+        "Berlin autumn 2026",
+        date(2026, 8, 31),
+        date(2027, 2, 26),
+        (1, 2, 3, 4, 5),
+        ("mentor", "mentor", "mentor", "mentor2", "mentor2"),
+    ),
+    (
+        "Lisbon winter 2026",
+        date(2026, 10, 12),
+        date(2027, 4, 9),
+        (6, 7, 8, 9),
+        ("mentor2", "mentor2", "mentor", "mentor"),
+    ),
+)
+# how many modules in learning order each trainee has finished, by trainee number
+FINISHED = {1: 4, 2: 9, 3: 1, 4: 6, 5: 0, 6: 3, 7: 0, 8: 5, 9: 2}
+
+
+def trainee_email(n: int) -> str:
+    return "trainee@example.com" if n == 1 else f"trainee{n}@example.com"
+
+
+def accounts() -> list[DemoPerson]:
+    trainees = [DemoPerson(trainee_email(n), name, ("trainee",)) for n, name in enumerate(TRAINEE_NAMES, 1)]
+    return [*STAFF, *trainees]
+
+
+def load_demo(*, session: Session, catalogue: Catalogue, today: date) -> bool:
+    """Load the demo academy; False (and nothing written) when it is there already."""
+    if user_by_email(session, STAFF[0].email):
+        return False
+    password_hash = hash_password(PASSWORD)
+    users = {
+        p.email: create_user(
+            session=session, email=p.email, display_name=p.name, roles=p.roles, password_hash=password_hash
+        )
+        for p in accounts()
+    }
+    order = learning_order(catalogue)
+    for name, start, end, numbers, mentors in COHORTS:
+        cohort = Cohort(name=name, start_date=start, end_date=end)
+        session.add(cohort)
+        session.flush()
+        session.add_all(plan(cohort, order))
+        staff = {
+            ("manager", "manager@example.com"),
+            ("mentor", "mentor@example.com"),
+            ("mentor", "mentor2@example.com"),
+        }
+        if cohort.name.startswith("Lisbon"):
+            staff.add(("manager", "mentor2@example.com"))
+        session.add_all(CohortStaff(cohort_id=cohort.id, user_id=users[email].id, role=role) for role, email in staff)
+        for n, mentor in zip(numbers, mentors, strict=True):
+            trainee = users[trainee_email(n)]
+            session.add(
+                CohortTrainee(trainee_id=trainee.id, cohort_id=cohort.id, mentor_id=users[f"{mentor}@example.com"].id)
+            )
+            session.add_all(progress(trainee.id, order[: FINISHED[n]], start, today))
+    return True
+
+
+def plan(cohort: Cohort, order) -> list[CohortModule]:
+    """Due dates spread evenly from the cohort's start to its end."""
+    span = (cohort.end_date - cohort.start_date).days
+    return [
+        CohortModule(
+            cohort_id=cohort.id,
+            module_id=m.id,
+            due_date=cohort.start_date + timedelta(days=span * (i + 1) // len(order)),
+        )
+        for i, m in enumerate(order)
+    ]
+
+
+def progress(trainee_id: int, done, start: date, today: date) -> list[ModuleProgress]:
+    """Finished modules at a steady pace from the cohort's start up to today."""
+    rows = []
+    days = max((today - start).days, 1)
+    for i, module in enumerate(done):
+        finished = datetime.combine(start + timedelta(days=days * (i + 1) // (len(done) + 1)), time(15, 30, tzinfo=UTC))
+        rows.append(
+            ModuleProgress(
+                trainee_id=trainee_id,
+                module_id=module.id,
+                opened_at=finished - timedelta(days=2),
+                read_at=finished - timedelta(hours=3),
+                completed_at=finished,
+                content_hash=module.content_hash,
+            )
+        )
+    return rows

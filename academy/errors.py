@@ -1,0 +1,59 @@
+"""Error pages and JSON errors: every failure gets a clear message and the right status, never a stack."""
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Bad request",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed here",
+    409: "Conflict",
+    413: "Too large",
+    422: "Cannot process this",
+    429: "Too many attempts",
+    503: "Temporarily unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(status: int, detail: str):
+    title = TITLES.get(status, "Something went wrong")
+    if wants_json():
+        return jsonify(error=title, detail=detail), status
+    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+
+
+def handle_http_error(error: HTTPException):
+    return render_error(error.code or 500, error.description or "")
+
+
+def handle_database_down(error: DBAPIError):
+    if isinstance(error, OperationalError) or error.connection_invalidated:
+        log.warning("database unavailable: %s", error.orig)
+        return render_error(
+            503,
+            ServiceUnavailable.description + " The database is not answering; "
+            "nothing was changed. Please try again in a moment.",
+        )
+    return handle_unexpected(error)
+
+
+def handle_unexpected(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    return render_error(500, InternalServerError.description)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(DBAPIError, handle_database_down)
+    app.register_error_handler(Exception, handle_unexpected)

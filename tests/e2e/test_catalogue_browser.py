@@ -1,0 +1,45 @@
+"""A visitor browses the catalogue and reads a module, by mouse and by keyboard."""
+
+from playwright.sync_api import expect
+
+from academy.curriculum.store import catalogue
+from tests.e2e.conftest import visit
+
+
+def test_catalogue_and_module_page(app, live_server, page):
+    with app.app_context():
+        module = next(m for m in catalogue().modules.values() if m.prerequisites and m.toc)
+        track = catalogue().track(module.track)
+
+    visit(page, f"{live_server}/catalogue", screenshot="catalogue")
+    expect(page.get_by_role("heading", name="Catalogue", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name=track.title)).to_be_visible()
+
+    page.get_by_role("link", name=module.title, exact=True).click()
+    expect(page.get_by_role("heading", name=module.title, level=1)).to_be_visible()
+    visit(page, page.url, screenshot="module")
+    toc = page.get_by_role("complementary", name="On this page")
+    expect(toc.get_by_role("link", name=module.toc[0].text)).to_be_visible()
+
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Catalogue").click()
+    expect(page).to_have_url(f"{live_server}/catalogue")
+
+
+def test_keyboard_user_can_skip_to_content(live_server, page):
+    visit(page, f"{live_server}/catalogue")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server}/catalogue#main")
+
+
+def test_module_page_reads_on_a_phone(app, live_server, browser):
+    with app.app_context():
+        module = next(iter(catalogue().modules.values()))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone = context.new_page()
+    visit(phone, f"{live_server}/modules/{module.id}", screenshot="module-phone")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
+    context.close()

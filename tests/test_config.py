@@ -1,0 +1,27 @@
+"""Configuration: ACADEMY_* variables, a secret key made once, never a constant."""
+
+from academy import create_app, instance_secret_key
+
+
+def test_settings_come_from_academy_environment_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("ACADEMY_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("ACADEMY_REVIEW_TARGET_HOURS", "24")
+    app = create_app({"SECRET_KEY": "k"})
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'x.db'}"
+    assert app.config["REVIEW_TARGET_HOURS"] == 24
+
+
+def test_default_database_is_a_file_in_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("ACADEMY_DATABASE_URL", raising=False)
+    app = create_app({"SECRET_KEY": "k"})
+    assert app.config["DATABASE_URL"].startswith("sqlite:///")
+    assert app.config["DATABASE_URL"].endswith("instance/academy.db")
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    path = tmp_path / "secret_key"
+    first = instance_secret_key(path)
+    assert len(first) == 64
+    assert instance_secret_key(path) == first
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert instance_secret_key(tmp_path / "other") != first

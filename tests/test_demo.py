@@ -1,0 +1,49 @@
+"""`flask academy demo`: migrates, loads the documented accounts and cohorts, and is idempotent."""
+
+from sqlalchemy import func
+from sqlmodel import select
+from werkzeug.security import check_password_hash
+
+from academy.models import AuditEntry, Cohort, CohortStaff, CohortTrainee, ModuleProgress, User, UserRole
+
+COUNTED = (User, UserRole, Cohort, CohortTrainee, CohortStaff, ModuleProgress, AuditEntry)
+
+
+def counts(session):
+    found = {model.__name__: session.exec(select(func.count()).select_from(model)).one() for model in COUNTED}
+    session.rollback()  # end the read: outside a request, SQLite transactions take the write lock
+    return found
+
+
+def test_demo_loads_the_documented_academy(runner, db_session):
+    result = runner.invoke(args=["academy", "demo"])
+    assert result.exit_code == 0, result.output
+    for email in (
+        "admin@example.com",
+        "manager@example.com",
+        "mentor@example.com",
+        "mentor2@example.com",
+        "trainee@example.com",
+        "trainee2@example.com",
+        "trainee9@example.com",
+    ):
+        assert email in result.output
+        user = db_session.exec(select(User).where(User.email == email)).one()
+        assert check_password_hash(user.password_hash, "academy-demo")
+    assert counts(db_session)["Cohort"] == 2
+    assert counts(db_session)["CohortTrainee"] >= 8
+    finished = db_session.exec(
+        select(ModuleProgress.trainee_id, func.count())
+        .where(ModuleProgress.completed_at.is_not(None))
+        .group_by(ModuleProgress.trainee_id)
+    ).all()
+    assert len({n for _, n in finished}) >= 4, "trainees should be at varied stages"
+
+
+def test_demo_twice_changes_nothing(runner, db_session):
+    runner.invoke(args=["academy", "demo"])
+    before = counts(db_session)
+    result = runner.invoke(args=["academy", "demo"])
+    assert result.exit_code == 0
+    assert "nothing changed" in result.output
+    assert counts(db_session) == before
