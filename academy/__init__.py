@@ -34,14 +34,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import catalogue, cli, db, errors, health
+    from . import admin, catalogue, cli, cohorts, db, errors, health, learning, reviews, security
+    from .accounts import auth
+    from .accounts.views import bp as accounts_bp
     from .curriculum import store
 
     db.init_app(app)
     store.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(catalogue.bp)
+    auth.init_app(app)
+    security.init_app(app)
+    for blueprint in (health.bp, accounts_bp, catalogue.bp, learning.bp, reviews.bp, cohorts.bp, admin.bp):
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app
 

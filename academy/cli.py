@@ -11,8 +11,10 @@ from flask.cli import AppGroup
 from sqlmodel import Session
 
 from . import db, migrate
+from .accounts import services as accounts
 from .curriculum.loader import analyse, read_catalogue
 from .curriculum.store import catalogue
+from .models import ROLES
 
 academy = AppGroup("academy", help="SRE Academy administration.")
 db_group = AppGroup("db", help="The database schema (Alembic migrations).")
@@ -102,6 +104,33 @@ def demo():
     click.echo(f"Sign in with any of these accounts, password '{PASSWORD}':")
     for person in accounts():
         click.echo(f"  {person.email:<24} {', '.join(person.roles)}")
+
+
+@academy.command("create-user")
+@click.argument("email")
+@click.option("--name", default="", help="Display name (default: the part of the email before @).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(ROLES),
+    default=["admin"],
+    show_default=True,
+    help="Repeat for several roles.",
+)
+@click.password_option("--password", prompt="Password", help="Asked without echo when not given.")
+def create_user(email, name, roles, password):
+    """Create an account (the first admin of a real installation, for example)."""
+    with Session(db.engine(), expire_on_commit=False) as session:
+        try:
+            user = accounts.create_user(
+                session=session, email=email, display_name=name or email.split("@")[0], roles=roles
+            )
+            accounts.set_password(session, user, password)
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from error
+        session.commit()
+    click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
 
 
 def init_app(app: Flask) -> None:

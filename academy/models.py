@@ -138,3 +138,16 @@ class AuditEntry(SQLModel, table=True):
     target: str | None = Field(default=None, max_length=200)
     detail: str | None = None
     ip: str | None = Field(default=None, max_length=64)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Every sign-in attempt, so that throttling holds across processes and restarts."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_email_at", "email", "at"), Index("ix_login_attempt_ip_at", "ip", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    email: str = Field(max_length=254)
+    ip: str = Field(max_length=64)
+    succeeded: bool = False

@@ -58,6 +58,7 @@ def make_app(database_url, **overrides):
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key",
         "CURRICULUM_DIR": str(REPO / "curriculum"),
+        "WTF_CSRF_ENABLED": False,  # tests/test_security.py and the browser tests run with CSRF on
     }
     config.update(overrides)
     return create_app(config)
@@ -89,3 +90,107 @@ def db_session(app):
 
     with Session(app.extensions["academy.engine"], expire_on_commit=False) as session:
         yield session
+
+
+# ------------------------------------------------------------------ people
+
+
+PASSWORD = "a long and unguessable test password"
+
+
+class People:
+    """Creates accounts and cohorts for a test, and signs a test client in as any of them."""
+
+    def __init__(self, app):
+        self.app = app
+        self._hash = None
+
+    def session(self):
+        from sqlmodel import Session
+
+        return Session(self.app.extensions["academy.engine"], expire_on_commit=False)
+
+    def user(self, email: str, *roles: str, name: str | None = None, password: str | None = PASSWORD):
+        from academy.accounts import services
+
+        if password == PASSWORD:
+            self._hash = self._hash or services.hash_password(PASSWORD)
+            password_hash = self._hash
+        else:
+            password_hash = services.hash_password(password) if password else None
+        with self.app.app_context(), self.session() as s:
+            user = services.create_user(
+                session=s,
+                email=email,
+                display_name=name or email.split("@")[0].title(),
+                roles=roles or ("trainee",),
+                password_hash=password_hash,
+            )
+            s.commit()
+            return user
+
+    def cohort(self, name: str = "Test cohort", *, trainees=(), mentors=(), managers=(), mentor_of=None):
+        """A cohort following every track; `mentor_of` maps a trainee to their mentor (default: first mentor)."""
+        from datetime import date
+
+        from academy.cohorts import services as cohorts
+        from academy.curriculum.store import catalogue
+
+        with self.app.test_request_context(), self.session() as s:
+            cohort = cohorts.create_cohort(
+                session=s,
+                catalogue=catalogue(),
+                name=name,
+                start=date(2026, 9, 1),
+                end=date(2027, 3, 1),
+                track_ids=[t.id for t in catalogue().tracks],
+            )
+            for role, people in (("mentor", mentors), ("manager", managers)):
+                for person in people:
+                    cohorts.add_member(session=s, cohort=cohort, user=person, role=role)
+            for trainee in trainees:
+                mentor = (mentor_of or {}).get(trainee.email, mentors[0] if mentors else None)
+                cohorts.add_member(session=s, cohort=cohort, user=trainee, role="trainee", mentor=mentor)
+            s.commit()
+            return cohort
+
+
+def sign_in(client, email: str, password: str = PASSWORD, **kwargs):
+    return client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+
+@pytest.fixture
+def people(app):
+    return People(app)
+
+
+@pytest.fixture
+def academy(people):
+    """A small academy: an admin, a manager, two mentors, two trainees in one cohort, one outsider cohort."""
+    ns = type("Academy", (), {})()
+    ns.admin = people.user("admin@example.com", "admin")
+    ns.manager = people.user("manager@example.com", "manager")
+    ns.other_manager = people.user("other-manager@example.com", "manager")
+    ns.mentor = people.user("mentor@example.com", "mentor")
+    ns.mentor2 = people.user("mentor2@example.com", "mentor")
+    ns.trainee = people.user("trainee@example.com", "trainee")
+    ns.trainee2 = people.user("trainee2@example.com", "trainee")
+    ns.outsider = people.user("outsider@example.com", "trainee")
+    ns.cohort = people.cohort(
+        "Cohort A", trainees=[ns.trainee, ns.trainee2], mentors=[ns.mentor, ns.mentor2], managers=[ns.manager]
+    )
+    ns.other_cohort = people.cohort("Cohort B", trainees=[ns.outsider], mentors=[ns.mentor2], managers=[ns.other_manager])
+    return ns
+
+
+@pytest.fixture
+def as_role(app, academy):
+    """as_role("trainee") -> a test client signed in as that person of the small academy."""
+
+    def signed_in(who: str):
+        client = app.test_client()
+        response = sign_in(client, getattr(academy, who).email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return signed_in

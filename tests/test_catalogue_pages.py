@@ -2,9 +2,25 @@
 
 import logging
 
+import pytest
+
 from academy.curriculum.store import catalogue
-from tests.conftest import make_app
+from tests.conftest import make_app, sign_in
 from tests.curriculum_factory import module_text, write_curriculum
+
+
+@pytest.fixture
+def client(app, people):
+    people.user("reader@example.com", "trainee")
+    client = app.test_client()
+    sign_in(client, "reader@example.com")
+    return client
+
+
+def test_catalogue_needs_sign_in(app):
+    response = app.test_client().get("/catalogue")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
 
 
 def test_catalogue_lists_every_track_and_module_with_its_time(app, client):
@@ -45,7 +61,7 @@ def test_broken_module_is_left_out_and_the_rest_served(migrated, tmp_path, caplo
         },
     )
     with caplog.at_level(logging.ERROR, logger="academy.curriculum.loader"):
-        client = make_app(migrated, CURRICULUM_DIR=str(tmp_path)).test_client()
+        client = signed_in_client(make_app(migrated, CURRICULUM_DIR=str(tmp_path)))
     assert "basics/02-broken.md:7: estimated_minutes" in caplog.text
     page = client.get("/catalogue").get_data(as_text=True)
     assert "Module good" in page and "Module fine" in page and "Module broken" not in page
@@ -58,7 +74,7 @@ def test_changed_file_is_picked_up_in_watch_mode_and_a_broken_edit_keeps_the_las
     root = write_curriculum(tmp_path, {"01-a.md": module_text("a", body="## Intro\n\nFirst version.\n")})
     app = make_app(migrated, CURRICULUM_DIR=str(root), CURRICULUM_WATCH=True)
     store = app.extensions["academy.catalogue"]
-    client = app.test_client()
+    client = signed_in_client(app)
     assert "First version." in client.get("/modules/a").get_data(as_text=True)
 
     (root / "basics" / "01-a.md").write_text(module_text("a", body="## Intro\n\nSecond version.\n"))
@@ -81,3 +97,13 @@ def test_rendered_html_is_cached_not_rendered_per_request(app, client, monkeypat
     for _ in range(3):
         assert client.get(f"/modules/{module_id}").status_code == 200
     assert calls == []
+
+
+def signed_in_client(app):
+    from tests.conftest import People, empty_tables
+
+    empty_tables(app.extensions["academy.engine"])
+    People(app).user("reader@example.com", "trainee")
+    client = app.test_client()
+    sign_in(client, "reader@example.com")
+    return client

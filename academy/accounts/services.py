@@ -1,16 +1,29 @@
-"""Writes about people: each function is one unit of work; the caller commits."""
+"""Writes about people. Each function is one unit of work inside the caller's transaction; views commit."""
 
+import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func
 from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import ROLES, User, UserRole
+from .. import audit
+from ..models import ROLES, LoginAttempt, User, UserRole, utcnow
+from .passwords import password_problem
+
+ACCOUNT_FAILURE_LIMIT = 5
+ADDRESS_FAILURE_LIMIT = 20
+THROTTLE_WINDOW = timedelta(minutes=15)
+LINK_MAX_AGE = timedelta(days=7)
+_DUMMY_HASH = generate_password_hash("not-a-real-password-only-for-timing", method="scrypt")
 
 
 class AccountError(ValueError):
-    """A reason, in the user's words, why an account change was refused."""
+    """A reason, in the user's words, why an account change was refused; `field` names the form field."""
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -29,12 +42,16 @@ def user_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == User.normalise_email(email))).first()
 
 
+def roles_of(session: Session, user_id: int) -> frozenset[str]:
+    return frozenset(session.exec(select(UserRole.role).where(UserRole.user_id == user_id)).all())
+
+
 def create_user(
     *, session: Session, email: str, display_name: str, roles: Iterable[str], password_hash: str | None = None
 ) -> User:
     email = User.normalise_email(email)
-    unknown = set(roles) - set(ROLES)
-    if unknown:
+    roles = set(roles)
+    if unknown := roles - set(ROLES):
         raise AccountError(f"Unknown role: {', '.join(sorted(unknown))}.", "roles")
     if user_by_email(session, email):
         raise AccountError("An account with this email already exists.", "email")
@@ -43,5 +60,118 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    session.add_all(UserRole(user_id=user.id, role=role) for role in sorted(set(roles)))
+    session.add_all(UserRole(user_id=user.id, role=role) for role in sorted(roles))
+    audit.record(session, "user.created", user.email, roles=sorted(roles))
+    return user
+
+
+# ------------------------------------------------------------------ sign-in
+
+
+def sign_in_throttled(session: Session, *, email: str, ip: str) -> bool:
+    """True after too many recent failures for this account or from this address."""
+    since = utcnow() - THROTTLE_WINDOW
+    failures = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
+    )
+    by_account = session.exec(failures.where(LoginAttempt.email == User.normalise_email(email))).one()
+    by_address = session.exec(failures.where(LoginAttempt.ip == ip)).one()
+    return by_account >= ACCOUNT_FAILURE_LIMIT or by_address >= ADDRESS_FAILURE_LIMIT
+
+
+def authenticate(session: Session, *, email: str, password: str, ip: str) -> User | None:
+    """The active user with this email and password, or None; either way the attempt is recorded.
+    An unknown email costs the same hashing work as a wrong password."""
+    email = User.normalise_email(email)[:254]
+    user = user_by_email(session, email)
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    ok = check_password_hash(stored, password) and user is not None and user.is_active and bool(user.password_hash)
+    session.add(LoginAttempt(email=email, ip=ip[:64], succeeded=ok))
+    audit.record(session, "login.succeeded" if ok else "login.failed", email, actor=user.id if ok else None)
+    return user if ok else None
+
+
+def end_sessions(user: User) -> None:
+    """Every session of this user stops working: their cookies carry the old token."""
+    user.session_token = new_session_token()
+
+
+def set_password(session: Session, user: User, password: str, *, action: str = "user.password_set") -> None:
+    if problem := password_problem(password, email=user.email, display_name=user.display_name):
+        raise AccountError(problem, "password")
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    session.add(user)
+    audit.record(session, action, user.email)
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise AccountError("That is not your current password.", "current_password")
+    set_password(session, user, new, action="user.password_changed")
+
+
+# ------------------------------------------------------------------ administration
+
+
+def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
+    roles = set(roles)
+    if unknown := roles - set(ROLES):
+        raise AccountError(f"Unknown role: {', '.join(sorted(unknown))}.", "roles")
+    before = roles_of(session, user.id)
+    if before == roles:
+        return
+    for role in before - roles:
+        session.delete(session.get(UserRole, (user.id, role)))
+    session.add_all(UserRole(user_id=user.id, role=role) for role in roles - before)
+    audit.record(session, "user.roles_changed", user.email, before=sorted(before), after=sorted(roles))
+
+
+def update_profile(session: Session, user: User, *, display_name: str) -> None:
+    if display_name.strip() != user.display_name:
+        audit.record(session, "user.updated", user.email, display_name=display_name.strip())
+        user.display_name = display_name.strip()
+        session.add(user)
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Deactivation keeps every record of the person and ends their sessions; nothing is deleted."""
+    if user.is_active == active:
+        return
+    user.is_active = active
+    end_sessions(user)
+    session.add(user)
+    audit.record(session, "user.reactivated" if active else "user.deactivated", user.email)
+
+
+# ------------------------------------------------------------------ one-time links (invitations, resets)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="academy.password-link")
+
+
+def _fingerprint(user: User) -> str:
+    """Changes whenever the user's session token does (a password set, a sign-out): links are single use."""
+    return hashlib.sha256(f"{user.session_token}:{user.password_hash}".encode()).hexdigest()[:20]
+
+
+def password_link_token(session: Session, user: User, *, purpose: str) -> str:
+    audit.record(session, "user.invited" if purpose == "invite" else "user.password_link", user.email)
+    return _serializer().dumps({"u": user.id, "f": _fingerprint(user), "p": purpose})
+
+
+def user_for_link(session: Session, token: str) -> User:
+    """The user a password link is for; AccountError when it is expired, used, or not ours."""
+    try:
+        data = _serializer().loads(token, max_age=int(LINK_MAX_AGE.total_seconds()))
+    except SignatureExpired as exc:
+        raise AccountError("This link has expired. Ask an administrator for a new one.") from exc
+    except BadSignature as exc:
+        raise AccountError("This link is not valid. Check that you copied all of it.") from exc
+    user = session.get(User, data.get("u")) if isinstance(data, dict) and isinstance(data.get("u"), int) else None
+    if user is None or not user.is_active or data.get("f") != _fingerprint(user):
+        raise AccountError("This link has already been used or is no longer valid. Ask an administrator for a new one.")
     return user

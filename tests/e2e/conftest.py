@@ -12,6 +12,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.conftest import PASSWORD, empty_tables, make_app
+
 CHROMIUM = os.environ.get("ACADEMY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,6 +33,16 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def app(migrated):
+    """The browser tests' app runs as in production: CSRF protection on."""
+    app = make_app(migrated, WTF_CSRF_ENABLED=True)
+    engine = app.extensions["academy.engine"]
+    empty_tables(engine)
+    yield app
+    engine.dispose()
 
 
 @pytest.fixture
@@ -68,3 +80,13 @@ def visit(page, url: str, screenshot: str | None = None):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{screenshot}.png"), full_page=False)
     return response
+
+
+def sign_in_as(page, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form, as a person would."""
+    visit(page, f"{base_url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"sign-in as {email} failed"

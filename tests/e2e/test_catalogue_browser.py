@@ -3,10 +3,12 @@
 from playwright.sync_api import expect
 
 from academy.curriculum.store import catalogue
-from tests.e2e.conftest import visit
+from tests.e2e.conftest import sign_in_as, visit
 
 
-def test_catalogue_and_module_page(app, live_server, page):
+def test_catalogue_and_module_page(app, live_server, page, people):
+    people.user("reader@example.com", "trainee")
+    sign_in_as(page, live_server, "reader@example.com")
     with app.app_context():
         module = next(m for m in catalogue().modules.values() if m.prerequisites and m.toc)
         track = catalogue().track(module.track)
@@ -25,7 +27,9 @@ def test_catalogue_and_module_page(app, live_server, page):
     expect(page).to_have_url(f"{live_server}/catalogue")
 
 
-def test_keyboard_user_can_skip_to_content(live_server, page):
+def test_keyboard_user_can_skip_to_content(live_server, page, people):
+    people.user("reader@example.com", "trainee")
+    sign_in_as(page, live_server, "reader@example.com")
     visit(page, f"{live_server}/catalogue")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to content")
@@ -34,11 +38,13 @@ def test_keyboard_user_can_skip_to_content(live_server, page):
     expect(page).to_have_url(f"{live_server}/catalogue#main")
 
 
-def test_module_page_reads_on_a_phone(app, live_server, browser):
+def test_module_page_reads_on_a_phone(app, live_server, browser, people):
+    people.user("reader@example.com", "trainee")
     with app.app_context():
         module = next(iter(catalogue().modules.values()))
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone = context.new_page()
+    sign_in_as(phone, live_server, "reader@example.com")
     visit(phone, f"{live_server}/modules/{module.id}", screenshot="module-phone")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"

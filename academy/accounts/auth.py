@@ -1,0 +1,112 @@
+"""Who is asking: flask-login wired to a per-user session token that the server can revoke.
+
+The cookie carries "user id:session token". Signing out, a new password or deactivation changes the
+token in the database, so every copy of an older cookie stops working. Sessions also end after
+8 hours idle and 7 days in all.
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, session, url_for
+from flask_login import LoginManager, login_user
+from sqlmodel import Session
+
+from .. import db
+from ..models import User
+from .services import roles_of
+
+IDLE_LIMIT = timedelta(hours=8)
+ABSOLUTE_LIMIT = timedelta(days=7)
+SEEN_RESOLUTION_SECONDS = 60
+ROLE_HOMES = (
+    ("admin", "admin.index"),
+    ("manager", "cohorts.index"),
+    ("mentor", "reviews.index"),
+    ("trainee", "learning.path"),
+)
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to see this page."
+login_manager.session_protection = None  # our own token does the revoking; IP-bound sessions break on phones
+
+
+@dataclass(frozen=True)
+class Account:
+    """The signed-in person as the request sees them (not an ORM object, so it outlives any session)."""
+
+    id: int
+    email: str
+    display_name: str
+    roles: frozenset[str]
+    session_token: str
+    is_active: bool = True
+    is_authenticated: bool = True
+    is_anonymous: bool = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @classmethod
+    def of(cls, user: User, roles: frozenset[str]) -> "Account":
+        return cls(user.id, user.email, user.display_name, roles, user.session_token, user.is_active)
+
+
+def _expired(now: float) -> bool:
+    started, seen = session.get("signed_in_at", 0), session.get("seen_at", 0)
+    return now - started > ABSOLUTE_LIMIT.total_seconds() or now - seen > IDLE_LIMIT.total_seconds()
+
+
+@login_manager.user_loader
+def load_account(cookie_id: str) -> Account | None:
+    user_id, _, token = cookie_id.partition(":")
+    now = time.time()
+    if not user_id.isdigit() or not token or _expired(now):
+        return None
+    user = db.session().get(User, int(user_id))
+    if user is None or not user.is_active or user.session_token != token:
+        return None
+    if now - session.get("seen_at", 0) > SEEN_RESOLUTION_SECONDS:
+        session["seen_at"] = now
+    return Account.of(user, roles_of(db.session(), user.id))
+
+
+def start_session(db_session: Session, user: User) -> Account:
+    account = Account.of(user, roles_of(db_session, user.id))
+    session.clear()
+    session.permanent = True
+    session["signed_in_at"] = session["seen_at"] = time.time()
+    login_user(account)
+    return account
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None: no scheme, no host, no backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def home_url(account: Account) -> str:
+    for role, endpoint in ROLE_HOMES:
+        if account.has_role(role):
+            return url_for(endpoint)
+    return url_for("catalogue.index")
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", ABSOLUTE_LIMIT)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SECURE_COOKIES"))
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("SECURE_COOKIES"))
+    login_manager.init_app(app)

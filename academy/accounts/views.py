@@ -1,0 +1,102 @@
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+
+from .. import audit, db
+from ..models import User
+from . import services
+from .auth import home_url, safe_next, start_session
+from .forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm
+from .services import AccountError
+
+bp = Blueprint("accounts", __name__)
+THROTTLED = "Too many sign-in attempts. For your safety, sign-in is paused for 15 minutes; try again after that."
+
+
+@bp.get("/")
+@login_required
+def home():
+    return redirect(home_url(current_user))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(home_url(current_user))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
+    s, ip = db.session(), request.remote_addr or "unknown"
+    if services.sign_in_throttled(s, email=form.email.data, ip=ip):
+        audit.record_now("login.throttled", User.normalise_email(form.email.data)[:200])
+        return render_template("accounts/login.html", form=form, error=THROTTLED), 429
+    user = services.authenticate(s, email=form.email.data, password=form.password.data, ip=ip)
+    s.commit()
+    if user is None:
+        error = "That email and password do not match an active account."
+        return render_template("accounts/login.html", form=form, error=error), 401
+    account = start_session(s, user)
+    return redirect(safe_next(request.args.get("next")) or home_url(account))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    s = db.session()
+    user = s.get(User, current_user.id)
+    services.end_sessions(user)
+    audit.record(s, "logout", user.email)
+    s.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def welcome(token: str):
+    """The one-time link of an invitation or a password reset: choose a password, then sign in."""
+    s = db.session()
+    try:
+        user = services.user_for_link(s, token)
+    except AccountError as error:
+        return render_template("accounts/link_invalid.html", message=str(error)), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(s, user, form.password.data)
+        except AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            s.commit()
+            logout_user()
+            session.clear()
+            flash("Your password is set. Sign in with your email and the new password.", "success")
+            return redirect(url_for("accounts.login", email=user.email))
+    status = 400 if form.errors else 200
+    return render_template("accounts/welcome.html", form=form, user=user), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    s = db.session()
+    user = s.get(User, current_user.id)
+    profile = ProfileForm(prefix="profile", display_name=user.display_name)
+    password = ChangePasswordForm(prefix="password")
+    if "profile-display_name" in request.form and profile.validate_on_submit():
+        services.update_profile(s, user, display_name=profile.display_name.data)
+        s.commit()
+        flash("Your name is saved.", "success")
+        return redirect(url_for("accounts.account"))
+    if "password-password" in request.form and password.validate_on_submit():
+        try:
+            services.change_password(s, user, current=password.current_password.data, new=password.password.data)
+        except AccountError as error:
+            getattr(password, error.field or "password").errors.append(str(error))
+        else:
+            s.commit()
+            start_session(s, user)  # the old token is gone: keep this browser signed in with the new one
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.account"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/account.html", user=user, profile=profile, password=password), status

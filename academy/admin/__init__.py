@@ -1,0 +1,5 @@
+"""Administration: people, cohorts, imports and the audit log."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,68 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models import ROLES
+
+EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def role_choices():
+    return [(r, r.capitalize()) for r in ROLES]
+
+
+class UserForm(FlaskForm):
+    display_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=120)])
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired("Enter an email address."),
+            Length(max=254),
+            Regexp(EMAIL_PATTERN, message="Enter a valid email address."),
+        ],
+    )
+    roles = MultiCheckboxField("Roles", choices=role_choices(), validators=[DataRequired("Choose at least one role.")])
+
+
+class EditUserForm(FlaskForm):
+    display_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=120)])
+    roles = MultiCheckboxField("Roles", choices=role_choices(), validators=[DataRequired("Choose at least one role.")])
+
+
+class CohortForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the cohort a name."), Length(max=120)])
+    start_date = DateField("Start date", validators=[DataRequired("Enter a start date as YYYY-MM-DD.")])
+    end_date = DateField("Planned end date", validators=[DataRequired("Enter a planned end date as YYYY-MM-DD.")])
+
+
+class NewCohortForm(CohortForm):
+    tracks = MultiCheckboxField("Tracks to follow", validators=[DataRequired("Choose at least one track.")])
+
+
+class PlanForm(FlaskForm):
+    tracks = MultiCheckboxField("Tracks to follow", validators=[DataRequired("Choose at least one track.")])
+
+
+class MemberForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter the person's email."), Length(max=254)])
+    role = SelectField(
+        "Role in the cohort", choices=[("trainee", "Trainee"), ("mentor", "Mentor"), ("manager", "Manager")]
+    )
+    mentor = SelectField("Mentor (for a trainee)", choices=[], validators=[Optional()], validate_choice=False)
+
+
+class AssignMentorForm(FlaskForm):
+    trainee = SelectField("Trainee", choices=[], coerce=str, validate_choice=False)
+    mentor = SelectField("Mentor", choices=[], coerce=str, validate_choice=False)
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file")
+    text = TextAreaField("Or paste the rows", validators=[Optional(), Length(max=1_000_000)])

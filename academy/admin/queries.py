@@ -1,0 +1,106 @@
+"""Reads for the administration pages."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from ..models import AuditEntry, Cohort, CohortStaff, CohortTrainee, User, UserRole
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    number: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+def users_page(session: Session, *, q: str = "", role: str = "", page: int = 1) -> Page:
+    """Users matching a search in name or email and holding `role`, with their roles, a page at a time."""
+    query = select(User)
+    if q:
+        pattern = _like(q)
+        query = query.where(
+            or_(
+                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.display_name).like(pattern, escape="\\"),
+            )
+        )
+    if role:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    users = session.exec(
+        query.order_by(User.display_name, User.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    roles: dict[int, list[str]] = {u.id: [] for u in users}
+    for user_id, r in session.exec(select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(roles))):
+        roles[user_id].append(r)
+    return Page([(u, sorted(roles[u.id])) for u in users], page, total)
+
+
+@dataclass(frozen=True)
+class CohortPeople:
+    trainees: list[tuple[User, User | None]]  # trainee, assigned mentor
+    mentors: list[User]
+    managers: list[User]
+
+
+def cohort_people(session: Session, cohort_id: int) -> CohortPeople:
+    trainees = session.exec(
+        select(User, CohortTrainee.mentor_id)
+        .join(CohortTrainee, CohortTrainee.trainee_id == User.id)
+        .where(CohortTrainee.cohort_id == cohort_id)
+        .order_by(User.display_name)
+    ).all()
+    staff = session.exec(
+        select(User, CohortStaff.role)
+        .join(CohortStaff, CohortStaff.user_id == User.id)
+        .where(CohortStaff.cohort_id == cohort_id)
+        .order_by(User.display_name)
+    ).all()
+    by_id = {u.id: u for u, _ in staff}
+    return CohortPeople(
+        trainees=[(u, by_id.get(mentor_id)) for u, mentor_id in trainees],
+        mentors=[u for u, r in staff if r == "mentor"],
+        managers=[u for u, r in staff if r == "manager"],
+    )
+
+
+def all_cohorts(session: Session) -> list[Cohort]:
+    return list(session.exec(select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)).all())
+
+
+def audit_page(session: Session, *, action: str = "", actor: str = "", page: int = 1) -> Page:
+    query = select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.actor_id)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor:
+        query = query.where(func.lower(User.email).like(_like(actor), escape="\\"))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    return Page(list(rows), page, total)
+
+
+def counts(session: Session) -> dict[str, int]:
+    def count(model) -> int:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+    return {
+        "people": count(User),
+        "cohorts": count(Cohort),
+        "trainees": count(CohortTrainee),
+        "audit entries": count(AuditEntry),
+    }

@@ -1,0 +1,339 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import audit, db
+from ..accounts import services as accounts
+from ..accounts.services import AccountError
+from ..audit import ACTIONS
+from ..cohorts import services as cohorts
+from ..cohorts.services import CohortError
+from ..curriculum.store import catalogue
+from ..models import ROLES, Cohort, User
+from ..policy import admins_only
+from . import importer, queries
+from .forms import AssignMentorForm, CohortForm, EditUserForm, ImportForm, MemberForm, NewCohortForm, PlanForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def page_arg() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+def get_or_404(model, object_id: int):
+    found = db.session().get(model, object_id)
+    if found is None:
+        abort(404, description=f"There is no such {model.__name__.lower()}.")
+    return found
+
+
+def link_for(token: str) -> str:
+    return url_for("accounts.welcome", token=token, _external=True)
+
+
+def track_choices():
+    return [(t.id, t.title) for t in catalogue().tracks]
+
+
+@bp.get("/")
+@admins_only
+def index():
+    return render_template("admin/index.html", counts=queries.counts(db.session()))
+
+
+# ------------------------------------------------------------------ people
+
+
+@bp.get("/users")
+@admins_only
+def users():
+    q, role = request.args.get("q", "")[:200].strip(), request.args.get("role", "")
+    role = role if role in ROLES else ""
+    found = queries.users_page(db.session(), q=q, role=role, page=page_arg())
+    return render_template("admin/users.html", page=found, q=q, role=role, roles=ROLES)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admins_only
+def new_user():
+    form = UserForm()
+    if form.validate_on_submit():
+        s = db.session()
+        try:
+            user = accounts.create_user(
+                session=s, email=form.email.data, display_name=form.display_name.data, roles=form.roles.data
+            )
+        except AccountError as error:
+            getattr(form, error.field or "email").errors.append(str(error))
+        else:
+            token = accounts.password_link_token(s, user, purpose="invite")
+            s.commit()
+            return render_template("admin/link.html", user=user, link=link_for(token), purpose="invite")
+    return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admins_only
+def edit_user(user_id: int):
+    s = db.session()
+    user = get_or_404(User, user_id)
+    form = EditUserForm(display_name=user.display_name, roles=sorted(accounts.roles_of(s, user.id)))
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(s, user, display_name=form.display_name.data)
+            accounts.set_roles(s, user, form.roles.data)
+        except AccountError as error:
+            form.roles.errors.append(str(error))
+        else:
+            s.commit()
+            flash(f"{user.display_name} is saved.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_edit.html", user=user, form=form), 400 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/active")
+@admins_only
+def set_active(user_id: int):
+    s = db.session()
+    user = get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    if user.id == current_user.id and not active:
+        flash("You cannot deactivate your own account.", "error")
+    else:
+        accounts.set_active(s, user, active)
+        s.commit()
+        flash(
+            f"{user.display_name} is {'active again' if active else 'deactivated; their history is kept'}.", "success"
+        )
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/password-link")
+@admins_only
+def password_link(user_id: int):
+    s = db.session()
+    user = get_or_404(User, user_id)
+    if not user.is_active:
+        flash("Reactivate the account before creating a password link.", "error")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    purpose = "reset" if user.password_hash else "invite"
+    token = accounts.password_link_token(s, user, purpose=purpose)
+    s.commit()
+    return render_template("admin/link.html", user=user, link=link_for(token), purpose=purpose)
+
+
+# ------------------------------------------------------------------ cohorts
+
+
+@bp.get("/cohorts")
+@admins_only
+def cohort_list():
+    return render_template("admin/cohorts.html", cohorts=queries.all_cohorts(db.session()))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@admins_only
+def new_cohort():
+    form = NewCohortForm()
+    form.tracks.choices = track_choices()
+    if request.method == "GET":
+        form.tracks.data = [t for t, _ in form.tracks.choices]
+    if form.validate_on_submit():
+        s = db.session()
+        try:
+            cohort = cohorts.create_cohort(
+                session=s,
+                catalogue=catalogue(),
+                name=form.name.data,
+                start=form.start_date.data,
+                end=form.end_date.data,
+                track_ids=form.tracks.data,
+            )
+        except CohortError as error:
+            getattr(form, error.field or "name").errors.append(str(error))
+        else:
+            s.commit()
+            flash(f"Cohort {cohort.name} is created. Now add its people.", "success")
+            return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return render_template("admin/cohort_new.html", form=form), 400 if form.errors else 200
+
+
+def cohort_page(cohort: Cohort, status: int = 200, **forms):
+    s = db.session()
+    people = queries.cohort_people(s, cohort.id)
+    details = forms.get("details") or CohortForm(obj=cohort, prefix="details")
+    plan = forms.get("plan") or PlanForm(prefix="plan", tracks=sorted(cohorts.plan_tracks(s, catalogue(), cohort.id)))
+    plan.tracks.choices = track_choices()
+    member = forms.get("member") or MemberForm(prefix="member")
+    member.mentor.choices = [("", "No mentor yet")] + [(u.email, u.display_name) for u in people.mentors]
+    return render_template(
+        "admin/cohort.html",
+        cohort=cohort,
+        people=people,
+        details=details,
+        plan=plan,
+        member=member,
+        assign=AssignMentorForm(prefix="assign"),
+    ), status
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+@admins_only
+def cohort(cohort_id: int):
+    return cohort_page(get_or_404(Cohort, cohort_id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/details")
+@admins_only
+def cohort_details(cohort_id: int):
+    s, cohort = db.session(), get_or_404(Cohort, cohort_id)
+    form = CohortForm(prefix="details")
+    if form.validate_on_submit():
+        try:
+            cohorts.update_cohort(
+                session=s, cohort=cohort, name=form.name.data, start=form.start_date.data, end=form.end_date.data
+            )
+        except CohortError as error:
+            getattr(form, error.field or "name").errors.append(str(error))
+        else:
+            s.commit()
+            flash("The cohort's details are saved.", "success")
+            return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return cohort_page(cohort, 400, details=form)
+
+
+@bp.post("/cohorts/<int:cohort_id>/plan")
+@admins_only
+def cohort_plan(cohort_id: int):
+    s, cohort = db.session(), get_or_404(Cohort, cohort_id)
+    form = PlanForm(prefix="plan")
+    form.tracks.choices = track_choices()
+    if form.validate_on_submit():
+        try:
+            count = cohorts.set_plan(session=s, catalogue=catalogue(), cohort=cohort, track_ids=form.tracks.data)
+        except CohortError as error:
+            form.tracks.errors.append(str(error))
+        else:
+            s.commit()
+            flash(f"The plan now has {count} modules, due evenly until {cohort.end_date:%d %b %Y}.", "success")
+            return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return cohort_page(cohort, 400, plan=form)
+
+
+@bp.post("/cohorts/<int:cohort_id>/members")
+@admins_only
+def add_member(cohort_id: int):
+    s, cohort = db.session(), get_or_404(Cohort, cohort_id)
+    form = MemberForm(prefix="member")
+    if form.validate_on_submit():
+        user = accounts.user_by_email(s, form.email.data)
+        mentor = accounts.user_by_email(s, form.mentor.data) if form.mentor.data else None
+        try:
+            if user is None:
+                raise CohortError("No account has this email; create the person first under People.", "email")
+            cohorts.add_member(
+                session=s,
+                cohort=cohort,
+                user=user,
+                role=form.role.data,
+                mentor=mentor if form.role.data == "trainee" else None,
+            )
+        except CohortError as error:
+            s.rollback()
+            getattr(form, error.field if error.field in ("email", "mentor", "role") else "email").errors.append(
+                str(error)
+            )
+        else:
+            s.commit()
+            flash(f"{user.display_name} is now a {form.role.data} of {cohort.name}.", "success")
+            return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    return cohort_page(cohort, 400, member=form)
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/remove")
+@admins_only
+def remove_member(cohort_id: int):
+    s, cohort = db.session(), get_or_404(Cohort, cohort_id)
+    user_id, role = request.form.get("user_id", ""), request.form.get("role", "")
+    user = s.get(User, int(user_id)) if user_id.isdigit() else None
+    try:
+        if user is None:
+            raise CohortError("There is no such person.")
+        cohorts.remove_member(session=s, cohort=cohort, user=user, role=role)
+    except CohortError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    s.commit()
+    flash(f"{user.display_name} is no longer a {role} of {cohort.name}; their history is kept.", "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<int:cohort_id>/mentor")
+@admins_only
+def assign_mentor(cohort_id: int):
+    s, cohort = db.session(), get_or_404(Cohort, cohort_id)
+    form = AssignMentorForm(prefix="assign")
+    if not form.validate_on_submit():
+        return cohort_page(cohort, 400)
+    trainee = s.get(User, int(form.trainee.data)) if (form.trainee.data or "").isdigit() else None
+    mentor = s.get(User, int(form.mentor.data)) if (form.mentor.data or "").isdigit() else None
+    try:
+        if trainee is None or (form.mentor.data and mentor is None):
+            raise CohortError("Choose a trainee and a mentor of this cohort.")
+        cohorts.assign_mentor(session=s, cohort=cohort, trainee=trainee, mentor=mentor)
+    except CohortError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+    s.commit()
+    flash(f"{trainee.display_name}'s mentor is now {mentor.display_name if mentor else 'not set'}.", "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/import", methods=["GET", "POST"])
+@admins_only
+def import_people(cohort_id: int):
+    """Upload or paste CSV, see every row's problems; confirm writes all rows or none."""
+    s, cohort = db.session(), get_or_404(Cohort, cohort_id)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("admin/import.html", cohort=cohort, form=form, plan=None), 400 if form.errors else 200
+    text, problem = import_text(form)
+    plan = importer.plan_import(s, cohort, text) if not problem else importer.ImportPlan([], [problem])
+    if request.form.get("confirm") == "1" and plan.ok:
+        invited = importer.apply_import(s, cohort, plan)
+        audit.record(s, "cohort.imported", cohort.name, rows=len(plan.rows), new_accounts=len(invited))
+        s.commit()
+        links = [(user, link_for(token)) for user, token in invited]
+        return render_template("admin/import_done.html", cohort=cohort, plan=plan, links=links)
+    status = 200 if plan.ok else 422
+    return render_template("admin/import.html", cohort=cohort, form=form, plan=plan, text=text), status
+
+
+def import_text(form: ImportForm) -> tuple[str, str | None]:
+    """The CSV as text, from the uploaded file or the pasted rows, or a problem to show."""
+    upload = form.file.data
+    raw = upload.read(importer.MAX_BYTES + 1) if upload and upload.filename else None
+    if raw is not None:
+        if len(raw) > importer.MAX_BYTES:
+            return "", "The file is larger than 1 MB; split it into smaller files."
+        try:
+            return raw.decode("utf-8-sig"), None
+        except UnicodeDecodeError:
+            return "", "The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”."
+    if form.text.data and form.text.data.strip():
+        return form.text.data, None
+    return "", "Choose a CSV file or paste its rows."
+
+
+# ------------------------------------------------------------------ audit log
+
+
+@bp.get("/audit")
+@admins_only
+def audit_log():
+    action = request.args.get("action", "")
+    action = action if action in ACTIONS else ""
+    actor = request.args.get("actor", "")[:200].strip()
+    found = queries.audit_page(db.session(), action=action, actor=actor, page=page_arg())
+    return render_template("admin/audit.html", page=found, action=action, actor=actor, actions=ACTIONS)

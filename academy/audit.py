@@ -1,0 +1,66 @@
+"""The audit log: written in the same transaction as the change it records.
+
+`record` adds to the caller's session; `record_now` commits an entry on its own, for events whose request
+changes nothing else (a refused authorization, a throttled sign-in).
+"""
+
+import json
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlmodel import Session
+
+from . import db
+from .models import AuditEntry
+
+ACTIONS = (
+    "login.succeeded",
+    "login.failed",
+    "login.throttled",
+    "logout",
+    "authorization.refused",
+    "user.created",
+    "user.updated",
+    "user.roles_changed",
+    "user.deactivated",
+    "user.reactivated",
+    "user.invited",
+    "user.password_link",
+    "user.password_set",
+    "user.password_changed",
+    "cohort.created",
+    "cohort.updated",
+    "cohort.member_added",
+    "cohort.member_removed",
+    "cohort.mentor_assigned",
+    "cohort.plan_set",
+    "cohort.imported",
+)
+
+
+def client_ip() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
+def actor_id() -> int | None:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+def record(session: Session, action: str, target: str | None = None, *, actor: int | None = None, **detail) -> None:
+    session.add(
+        AuditEntry(
+            action=action,
+            target=target,
+            actor_id=actor if actor is not None else actor_id(),
+            detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
+            ip=client_ip(),
+        )
+    )
+
+
+def record_now(action: str, target: str | None = None, **detail) -> None:
+    with Session(db.engine()) as session:
+        record(session, action, target, **detail)
+        session.commit()

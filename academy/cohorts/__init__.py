@@ -1,0 +1,5 @@
+"""Managers' cohort pages."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,5 @@
+"""The trainee's journey: learning path and progress."""
+
+from .views import bp
+
+__all__ = ["bp"]

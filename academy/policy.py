@@ -1,0 +1,95 @@
+"""Who may do what to which object: the one place that decides. Views and the API ask here.
+
+An admin may do everything but decide on their own work. A manager sees the cohorts they own and the
+trainees in them; a mentor sees the trainees of the cohorts they serve and reviews their work; a trainee
+sees only their own work.
+"""
+
+from functools import wraps
+
+from flask import abort, request
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from . import audit, db
+from .models import CohortStaff, CohortTrainee
+
+
+def _staff_of(cohort_id: int, user_id: int, role: str) -> bool:
+    row = db.session().get(CohortStaff, (cohort_id, user_id, role))
+    return row is not None
+
+
+def membership(trainee_id: int) -> CohortTrainee | None:
+    return db.session().get(CohortTrainee, trainee_id)
+
+
+def may_administer(user) -> bool:
+    return user.is_authenticated and user.has_role("admin")
+
+
+def may_view_cohort(user, cohort_id: int) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.has_role("admin") or (user.has_role("manager") and _staff_of(cohort_id, user.id, "manager"))
+
+
+def may_view_trainee(user, trainee_id: int) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.id == trainee_id or user.has_role("admin"):
+        return True
+    member = membership(trainee_id)
+    if member is None:
+        return False
+    if user.has_role("mentor") and (member.mentor_id == user.id or _staff_of(member.cohort_id, user.id, "mentor")):
+        return True
+    return user.has_role("manager") and _staff_of(member.cohort_id, user.id, "manager")
+
+
+def may_review(user, trainee_id: int) -> bool:
+    """Decide on a trainee's lab work: a mentor serving their cohort, or an admin; never one's own."""
+    if not user.is_authenticated or user.id == trainee_id:
+        return False
+    if user.has_role("admin"):
+        return True
+    member = membership(trainee_id)
+    return bool(member and user.has_role("mentor") and _staff_of(member.cohort_id, user.id, "mentor"))
+
+
+def managed_cohort_ids(user) -> list[int] | None:
+    """The cohorts this user may follow; None means all of them (admin)."""
+    if user.has_role("admin"):
+        return None
+    rows = select(CohortStaff.cohort_id).where(CohortStaff.user_id == user.id, CohortStaff.role == "manager")
+    return list(db.session().exec(rows).all())
+
+
+def authorize(allowed: bool, what: str = "") -> None:
+    """Abort with 403, and record the refusal, unless `allowed`."""
+    if not allowed:
+        audit.record_now("authorization.refused", what or request.path, method=request.method)
+        abort(403, description="You do not have access to this page. If you think you should, ask an administrator.")
+
+
+def role_required(role: str):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            authorize(current_user.has_role(role) or current_user.has_role("admin"), f"{role} pages: {request.path}")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def admins_only(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        authorize(may_administer(current_user), f"admin pages: {request.path}")
+        return view(*args, **kwargs)
+
+    return wrapped
