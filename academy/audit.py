@@ -1,7 +1,9 @@
 """The audit log: written in the same transaction as the change it records.
 
-`record` adds to the caller's session; `record_now` commits an entry on its own, for events whose request
-changes nothing else (a refused authorization, a throttled sign-in).
+`record` adds to the caller's session; `record_now` is for events whose request must change nothing else
+(a refused authorization, a throttled sign-in): it drops whatever the request's session holds, then
+commits the entry alone. It uses the request's own session, since on SQLite a second connection would wait
+for the write lock this request may already hold.
 """
 
 import json
@@ -61,6 +63,7 @@ def record(session: Session, action: str, target: str | None = None, *, actor: i
 
 
 def record_now(action: str, target: str | None = None, **detail) -> None:
-    with Session(db.engine()) as session:
-        record(session, action, target, **detail)
-        session.commit()
+    session = db.session()
+    session.rollback()
+    record(session, action, target, **detail)
+    session.commit()

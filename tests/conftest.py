@@ -179,7 +179,9 @@ def academy(people):
     ns.cohort = people.cohort(
         "Cohort A", trainees=[ns.trainee, ns.trainee2], mentors=[ns.mentor, ns.mentor2], managers=[ns.manager]
     )
-    ns.other_cohort = people.cohort("Cohort B", trainees=[ns.outsider], mentors=[ns.mentor2], managers=[ns.other_manager])
+    ns.other_cohort = people.cohort(
+        "Cohort B", trainees=[ns.outsider], mentors=[ns.mentor2], managers=[ns.other_manager]
+    )
     return ns
 
 

@@ -8,7 +8,7 @@ token in the database, so every copy of an older cookie stops working. Sessions 
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, session, url_for
 from flask_login import LoginManager, login_user
@@ -87,13 +87,19 @@ def start_session(db_session: Session, user: User) -> Account:
 
 
 def safe_next(target: str | None) -> str | None:
-    """`target` when it is a path on this site, else None: no scheme, no host, no backslash tricks."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """`target` when it is a path on this site, else None: no scheme, no host, no backslash tricks,
+    checked as sent and once percent-decoded."""
+    if not target:
         return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
+    for form in (target, unquote(target)):
+        if not form.startswith("/") or form.startswith("//") or "\\" in form:
+            return None
+        if any(ord(c) < 32 or ord(c) == 127 for c in form):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
 
 
 def home_url(account: Account) -> str:

@@ -21,7 +21,7 @@ def password_problem(password: str, *, email: str = "", display_name: str = "") 
     if len(local) >= 4 and local in password.lower():
         return "Do not put your email address in your password."
     inputs = [part for part in (email, email.split("@")[0], *display_name.split()) if part]
-    result = zxcvbn(password, user_inputs=inputs)
+    result = zxcvbn(password[:72], user_inputs=inputs)  # zxcvbn reads at most 72; the rest only adds strength
     if result["score"] >= MIN_SCORE:
         return None
     warning = result["feedback"].get("warning") or "This password is too easy to guess."

@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -14,8 +15,12 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def role_choices():
-    return [(r, r.capitalize()) for r in ROLES]
+    return choices((r, r.capitalize()) for r in ROLES)
 
 
 class UserForm(FlaskForm):
@@ -53,7 +58,7 @@ class PlanForm(FlaskForm):
 class MemberForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter the person's email."), Length(max=254)])
     role = SelectField(
-        "Role in the cohort", choices=[("trainee", "Trainee"), ("mentor", "Mentor"), ("manager", "Manager")]
+        "Role in the cohort", choices=choices([("trainee", "Trainee"), ("mentor", "Mentor"), ("manager", "Manager")])
     )
     mentor = SelectField("Mentor (for a trainee)", choices=[], validators=[Optional()], validate_choice=False)
 

@@ -11,7 +11,17 @@ from ..curriculum.store import catalogue
 from ..models import ROLES, Cohort, User
 from ..policy import admins_only
 from . import importer, queries
-from .forms import AssignMentorForm, CohortForm, EditUserForm, ImportForm, MemberForm, NewCohortForm, PlanForm, UserForm
+from .forms import (
+    AssignMentorForm,
+    CohortForm,
+    EditUserForm,
+    ImportForm,
+    MemberForm,
+    NewCohortForm,
+    PlanForm,
+    UserForm,
+    choices,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,7 +43,7 @@ def link_for(token: str) -> str:
 
 
 def track_choices():
-    return [(t.id, t.title) for t in catalogue().tracks]
+    return choices((t.id, t.title) for t in catalogue().tracks)
 
 
 @bp.get("/")
@@ -138,7 +148,7 @@ def new_cohort():
     form = NewCohortForm()
     form.tracks.choices = track_choices()
     if request.method == "GET":
-        form.tracks.data = [t for t, _ in form.tracks.choices]
+        form.tracks.data = [choice.value for choice in form.tracks.choices]
     if form.validate_on_submit():
         s = db.session()
         try:
@@ -166,7 +176,7 @@ def cohort_page(cohort: Cohort, status: int = 200, **forms):
     plan = forms.get("plan") or PlanForm(prefix="plan", tracks=sorted(cohorts.plan_tracks(s, catalogue(), cohort.id)))
     plan.tracks.choices = track_choices()
     member = forms.get("member") or MemberForm(prefix="member")
-    member.mentor.choices = [("", "No mentor yet")] + [(u.email, u.display_name) for u in people.mentors]
+    member.mentor.choices = choices([("", "No mentor yet")] + [(u.email, u.display_name) for u in people.mentors])
     return render_template(
         "admin/cohort.html",
         cohort=cohort,
