@@ -8,6 +8,7 @@ from ..audit import ACTIONS
 from ..cohorts import services as cohorts
 from ..cohorts.services import CohortError
 from ..curriculum.store import catalogue
+from ..mail import mail_enabled, send_mail
 from ..models import ROLES, Cohort, User
 from ..policy import admins_only
 from . import importer, queries
@@ -79,7 +80,7 @@ def new_user():
         else:
             token = accounts.password_link_token(s, user, purpose="invite")
             s.commit()
-            return render_template("admin/link.html", user=user, link=link_for(token), purpose="invite")
+            return show_link(user, link_for(token), "invite")
     return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
 
 
@@ -130,7 +131,18 @@ def password_link(user_id: int):
     purpose = "reset" if user.password_hash else "invite"
     token = accounts.password_link_token(s, user, purpose=purpose)
     s.commit()
-    return render_template("admin/link.html", user=user, link=link_for(token), purpose=purpose)
+    return show_link(user, link_for(token), purpose)
+
+
+def show_link(user: User, link: str, purpose: str):
+    """The link for the admin to copy, and, when mail is set up, the same link e-mailed to the person."""
+    mailed = None
+    if mail_enabled():
+        subject = "Your SRE Academy invitation" if purpose == "invite" else "Reset your SRE Academy password"
+        body = (f"Hello {user.display_name},\n\nopen this link to choose your password for SRE Academy:\n\n{link}\n\n"
+                "It works once and expires after 7 days.\n")
+        mailed = send_mail(user.email, subject, body)
+    return render_template("admin/link.html", user=user, link=link, purpose=purpose, mailed=mailed)
 
 
 # ------------------------------------------------------------------ cohorts
