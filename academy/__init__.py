@@ -13,6 +13,8 @@ DEFAULTS = {
     "CURRICULUM_DIR": str(REPO_ROOT / "curriculum"),
     "SECURE_COOKIES": False,
     "REVIEW_TARGET_HOURS": 48,
+    "MAX_ATTACHMENTS": 5,
+    "MAX_ATTACHMENT_BYTES": 10_000_000,
 }
 
 
@@ -27,6 +29,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("ACADEMY")
     app.config.update(overrides or {})
+    app.config.setdefault(
+        "MAX_CONTENT_LENGTH", app.config["MAX_ATTACHMENTS"] * app.config["MAX_ATTACHMENT_BYTES"] + 2**20
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'academy.db'}")
     if not app.config.get("SECRET_KEY"):
@@ -34,19 +39,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import admin, catalogue, cli, cohorts, db, errors, health, learning, reviews, security
+    from . import admin, catalogue, cli, cohorts, db, errors, health, reviews, security
     from .accounts import auth
     from .accounts.views import bp as accounts_bp
     from .curriculum import store
+    from .curriculum.render import render_text
+    from .learning.views import bp as learning_bp
 
     db.init_app(app)
     store.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     security.init_app(app)
-    for blueprint in (health.bp, accounts_bp, catalogue.bp, learning.bp, reviews.bp, cohorts.bp, admin.bp):
+    for blueprint in (health.bp, accounts_bp, catalogue.bp, learning_bp, reviews.bp, cohorts.bp, admin.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely
     return app
 
 

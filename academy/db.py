@@ -36,8 +36,14 @@ def _sqlite_on_connect(dbapi_connection, _record):
 def _sqlite_on_begin(connection):
     """Reads start a deferred transaction; anything that may write takes the write lock up front,
     so that it waits for its turn (busy timeout) instead of failing when it upgrades."""
-    reading = has_request_context() and request.method in SAFE_METHODS
+    reading = has_request_context() and request.method in SAFE_METHODS and not g.get("db_will_write")
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def will_write() -> None:
+    """Call before the first query of a GET that records something (a first visit), so that on SQLite
+    its transaction takes the write lock up front."""
+    g.db_will_write = True
 
 
 def engine() -> Engine:

@@ -1,5 +1,6 @@
 """The demo academy: people, two cohorts and progress at varied stages, loaded only on request."""
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -7,7 +8,16 @@ from sqlmodel import Session
 
 from .accounts.services import create_user, hash_password, user_by_email
 from .curriculum.loader import Catalogue, learning_order
-from .models import Cohort, CohortModule, CohortStaff, CohortTrainee, ModuleProgress
+from .models import (
+    Cohort,
+    CohortModule,
+    CohortStaff,
+    CohortTrainee,
+    Decision,
+    LabAttempt,
+    ModuleProgress,
+    QuizAttempt,
+)
 
 PASSWORD = "academy-demo"  # noqa: S105 - the documented demo password
 
@@ -55,6 +65,14 @@ COHORTS = (
 )
 # how many modules in learning order each trainee has finished, by trainee number
 FINISHED = {1: 4, 2: 9, 3: 1, 4: 6, 5: 0, 6: 3, 7: 0, 8: 5, 9: 2}
+# what each trainee has on their next module's lab: submitted that many hours ago, or sent back
+WAITING_HOURS = {2: 70, 4: 20, 6: 5, 8: 30}
+SENT_BACK = {3}
+COMMENTS = (
+    "Clear evidence and the output matches the criteria. Nice touch explaining *why* the exit code mattered.",
+    "Good work. Next time, trim the output to the lines that prove each criterion.",
+    "Approved. Your write-up would make a fine runbook entry; consider adding it to the team wiki.",
+)
 
 
 def trainee_email(n: int) -> str:
@@ -97,7 +115,104 @@ def load_demo(*, session: Session, catalogue: Catalogue, today: date) -> bool:
                 CohortTrainee(trainee_id=trainee.id, cohort_id=cohort.id, mentor_id=users[f"{mentor}@example.com"].id)
             )
             session.add_all(progress(trainee.id, order[: FINISHED[n]], start, today))
+            session.flush()
+            history(session, trainee.id, users[f"{mentor}@example.com"].id, order, n, start, today)
     return True
+
+
+def history(session: Session, trainee_id: int, mentor_id: int, order, n: int, start: date, today: date) -> None:
+    """Passed knowledge checks and approved labs for finished modules; something pending on the next one."""
+    days = max((today - start).days, 1)
+    done = order[: FINISHED[n]]
+    for i, module in enumerate(done):
+        finished = datetime.combine(start + timedelta(days=days * (i + 1) // (len(done) + 1)), time(15, 30, tzinfo=UTC))
+        if module.quiz:
+            total = len(module.quiz.questions)
+            session.add(
+                QuizAttempt(
+                    trainee_id=trainee_id,
+                    module_id=module.id,
+                    content_hash=module.content_hash,
+                    answers="{}",
+                    correct=total,
+                    total=total,
+                    passed=True,
+                    request_key=f"demo-quiz-{module.id}",
+                    created_at=finished - timedelta(hours=5),
+                )
+            )
+        for lab in module.labs:
+            attempt = LabAttempt(
+                trainee_id=trainee_id,
+                module_id=module.id,
+                lab_id=lab.id,
+                number=1,
+                status="approved",
+                evidence=f"Followed every step of *{lab.title}*; output and notes below.\n\n"
+                "```console\n$ echo $?\n0\n```",
+                request_key=f"demo-lab-{lab.id}",
+                submitted_at=finished - timedelta(days=1),
+            )
+            session.add(attempt)
+            session.flush()
+            session.add(
+                Decision(
+                    attempt_id=attempt.id,
+                    mentor_id=mentor_id,
+                    outcome="approved",
+                    comment=COMMENTS[(i + n) % len(COMMENTS)],
+                    decided_at=finished,
+                    criteria=json.dumps(list(range(len(lab.spec.acceptance_criteria)))),
+                )
+            )
+    upcoming = next((m for m in order[len(done) :] if m.labs), None)
+    if upcoming is None or (n not in WAITING_HOURS and n not in SENT_BACK):
+        return
+    lab = upcoming.labs[0]
+    now = datetime.now(UTC)
+    session.add(
+        ModuleProgress(
+            trainee_id=trainee_id,
+            module_id=upcoming.id,
+            opened_at=now - timedelta(days=4),
+            read_at=now - timedelta(days=3),
+        )
+    ) if session.get(ModuleProgress, (trainee_id, upcoming.id)) is None else None
+    if n in SENT_BACK:
+        attempt = LabAttempt(
+            trainee_id=trainee_id,
+            module_id=upcoming.id,
+            lab_id=lab.id,
+            number=1,
+            status="changes_requested",
+            evidence="I ran the commands; it worked.",
+            request_key=f"demo-lab-{lab.id}",
+            submitted_at=now - timedelta(days=2),
+        )
+        session.add(attempt)
+        session.flush()
+        session.add(
+            Decision(
+                attempt_id=attempt.id,
+                mentor_id=mentor_id,
+                outcome="changes_requested",
+                comment="Please paste the actual output of each step, so that I can check the "
+                "acceptance criteria one by one.",
+                decided_at=now - timedelta(days=1),
+            )
+        )
+        return
+    session.add(
+        LabAttempt(
+            trainee_id=trainee_id,
+            module_id=upcoming.id,
+            lab_id=lab.id,
+            number=1,
+            evidence=f"My evidence for *{lab.title}*: every step done, output attached below.",
+            request_key=f"demo-lab-{lab.id}",
+            submitted_at=now - timedelta(hours=WAITING_HOURS[n]),
+        )
+    )
 
 
 def plan(cohort: Cohort, order) -> list[CohortModule]:

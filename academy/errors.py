@@ -34,6 +34,15 @@ def render_error(status: int, detail: str):
 
 
 def handle_http_error(error: HTTPException):
+    if error.code == 413:
+        from flask import current_app
+
+        limit = current_app.config["MAX_ATTACHMENTS"], current_app.config["MAX_ATTACHMENT_BYTES"] // 1_000_000
+        return render_error(
+            413,
+            f"The upload is too large: attach at most {limit[0]} files of {limit[1]} MB each. "
+            "Nothing was saved; go back and try again with smaller files.",
+        )
     return render_error(error.code or 500, error.description or "")
 
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ROLES = ("trainee", "mentor", "manager", "admin")
@@ -151,3 +151,87 @@ class LoginAttempt(SQLModel, table=True):
     email: str = Field(max_length=254)
     ip: str = Field(max_length=64)
     succeeded: bool = False
+
+
+ATTEMPT_STATES = ("submitted", "withdrawn", "changes_requested", "approved")
+OUTCOMES = ("approved", "changes_requested")
+
+
+class QuizAttempt(SQLModel, table=True):
+    """One submitted knowledge check, graded on the server; every attempt is kept."""
+
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (
+        UniqueConstraint("trainee_id", "request_key", name="uq_quiz_attempt_request"),
+        CheckConstraint("correct >= 0 AND correct <= total AND total > 0", name="score_in_range"),
+        Index("ix_quiz_attempt_trainee_module", "trainee_id", "module_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trainee_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), nullable=False))
+    module_id: str = Field(max_length=80)
+    content_hash: str = Field(max_length=64)
+    answers: str  # JSON: question id -> chosen keys
+    correct: int
+    total: int
+    passed: bool
+    request_key: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LabAttempt(SQLModel, table=True):
+    """One submission of lab evidence. After "changes requested" the trainee submits a new attempt."""
+
+    __tablename__ = "lab_attempt"
+    __table_args__ = (
+        UniqueConstraint("trainee_id", "lab_id", "number", name="uq_lab_attempt_number"),
+        UniqueConstraint("trainee_id", "request_key", name="uq_lab_attempt_request"),
+        CheckConstraint(_in("status", ATTEMPT_STATES), name="known_status"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        Index("ix_lab_attempt_trainee_lab", "trainee_id", "lab_id"),
+        Index("ix_lab_attempt_status_submitted", "status", "submitted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trainee_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), nullable=False))
+    module_id: str = Field(max_length=80)
+    lab_id: str = Field(max_length=80)
+    number: int
+    evidence: str
+    links: str = "[]"  # JSON list of URLs
+    status: str = Field(default="submitted", max_length=20)
+    request_key: str = Field(max_length=64)
+    submitted_at: datetime = Field(default_factory=utcnow)
+    withdrawn_at: datetime | None = None
+    claimed_by: int | None = Field(default=None, sa_column=user_fk(nullable=True))
+    claimed_at: datetime | None = None
+
+
+class Attachment(SQLModel, table=True):
+    """A file of lab evidence, stored with its attempt in the same transaction (and the same backup)."""
+
+    __table_args__ = (CheckConstraint("size >= 0", name="size_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("lab_attempt.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    original_name: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Decision(SQLModel, table=True):
+    """A mentor's decision on one attempt: exactly one per attempt, enforced by the database."""
+
+    __table_args__ = (CheckConstraint(_in("outcome", OUTCOMES), name="known_outcome"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(sa_column=Column(Integer, ForeignKey("lab_attempt.id"), nullable=False, unique=True))
+    mentor_id: int = Field(sa_column=user_fk())
+    outcome: str = Field(max_length=20)
+    comment: str = ""
+    criteria: str = "[]"  # JSON list of the acceptance criteria (by index) the mentor ticked
+    decided_at: datetime = Field(default_factory=utcnow)

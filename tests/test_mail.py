@@ -44,7 +44,7 @@ def test_the_invitation_link_is_mailed_when_smtp_is_configured(migrated, sink):
     html = invite(client).get_data(as_text=True)
     assert "The link was also e-mailed to nia@example.com." in html
     assert len(sink.messages) == 1
-    link = html.split('data-copy', 1)[0].rsplit('value="', 1)[1].split('"', 1)[0]
+    link = html.split("data-copy", 1)[0].rsplit('value="', 1)[1].split('"', 1)[0]
     message = sink.messages[0].replace("=\n", "")
     assert "To: nia@example.com" in message and link.replace("&#43;", "+") in message.replace("=3D", "=")
     app.extensions["academy.engine"].dispose()

@@ -139,8 +139,10 @@ def show_link(user: User, link: str, purpose: str):
     mailed = None
     if mail_enabled():
         subject = "Your SRE Academy invitation" if purpose == "invite" else "Reset your SRE Academy password"
-        body = (f"Hello {user.display_name},\n\nopen this link to choose your password for SRE Academy:\n\n{link}\n\n"
-                "It works once and expires after 7 days.\n")
+        body = (
+            f"Hello {user.display_name},\n\nopen this link to choose your password for SRE Academy:\n\n{link}\n\n"
+            "It works once and expires after 7 days.\n"
+        )
         mailed = send_mail(user.email, subject, body)
     return render_template("admin/link.html", user=user, link=link, purpose=purpose, mailed=mailed)
 

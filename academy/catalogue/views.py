@@ -1,6 +1,12 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
+from flask_login import current_user
 
+from .. import db
+from ..curriculum.search import search as search_curriculum
 from ..curriculum.store import catalogue, module_or_404
+from ..learning import services as learning
+from ..learning.forms import ActionForm, EvidenceForm, QuizForm
+from ..learning.queries import module_journey
 
 bp = Blueprint("catalogue", __name__)
 
@@ -14,9 +20,42 @@ def index():
     )
 
 
+@bp.get("/search")
+def search():
+    query = request.args.get("q", "")[:200]
+    hits = search_curriculum(catalogue(), query) if query.strip() else []
+    return render_template("catalogue/search.html", query=query, hits=hits)
+
+
 @bp.get("/modules/<module_id>")
 def module(module_id: str):
-    cat = catalogue()
+    """The module; for a trainee also their status, the knowledge check and the labs' evidence forms."""
     mod = module_or_404(module_id)
-    prerequisites = [cat.get(p) or p for p in mod.prerequisites]
-    return render_template("catalogue/module.html", module=mod, track=cat.track(mod.track), prerequisites=prerequisites)
+    if not current_user.has_role("trainee"):
+        return render_module(mod)
+    db.will_write()  # the first visit is recorded
+    s = db.session()
+    learning.record_opened(s, trainee_id=current_user.id, module=mod)
+    s.commit()
+    return render_module(mod, trainee_id=current_user.id)
+
+
+def render_module(
+    mod, *, trainee_id: int | None = None, status: int = 200, evidence_forms=None, quiz_error=None, quiz_answers=None
+):
+    cat = catalogue()
+    journey = module_journey(db.session(), cat, trainee_id, mod) if trainee_id else None
+    forms = {lab.id: EvidenceForm(prefix=f"lab-{lab.id}", formdata=None) for lab in mod.labs}
+    forms.update(evidence_forms or {})
+    return render_template(
+        "catalogue/module.html",
+        module=mod,
+        track=cat.track(mod.track),
+        prerequisites=[cat.get(p) or p for p in mod.prerequisites],
+        journey=journey,
+        evidence_forms=forms,
+        quiz_form=QuizForm(formdata=None),
+        action_form=ActionForm(),
+        quiz_error=quiz_error,
+        quiz_answers=quiz_answers or {},
+    ), status

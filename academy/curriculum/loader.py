@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from .check import cross_check
 from .parse import ParsedModule, Problem, parse_module, parse_tracks
-from .render import Heading, render_document, render_inline
+from .render import Heading, Section, document_sections, render_document, render_inline
 from .schema import Lab, ModuleMeta, Question, Track
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class Module:
     questions: tuple[RenderedQuestion, ...]
     labs: tuple[RenderedLab, ...]
     words: int
+    sections: tuple[Section, ...] = ()
 
     def __getattr__(self, name):  # id, title, track, order, prerequisites, ... straight from the front matter
         return getattr(self.meta, name)
@@ -116,7 +117,17 @@ def render_module(parsed: ParsedModule, module_ids: dict[str, str]) -> Module:
         )
         for lab in meta.labs
     )
-    return Module(meta, parsed.path, parsed.digest, html, tuple(toc), questions, labs, len(parsed.body.split()))
+    return Module(
+        meta,
+        parsed.path,
+        parsed.digest,
+        html,
+        tuple(toc),
+        questions,
+        labs,
+        len(parsed.body.split()),
+        tuple(document_sections(parsed.body)),
+    )
 
 
 def source_files(root: Path) -> list[Path]:

@@ -126,3 +126,25 @@ def render_inline(text: str) -> Markup:
 def render_text(text: str) -> Markup:
     """Markdown written by a user (evidence, comments): the same safe rules, no module links."""
     return Markup(MARKDOWN.render(text))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A stretch of a module under one heading, as plain text, for search."""
+
+    anchor: str
+    heading: str
+    text: str
+
+
+def document_sections(text: str) -> list[Section]:
+    tokens = MARKDOWN.parse(text, {})
+    sections, anchor, heading, parts = [], "", "", []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.attrGet("id"):
+            sections.append(Section(anchor, heading, " ".join(parts)))
+            anchor, heading, parts = str(token.attrGet("id")), tokens[i + 1].content, []
+        elif token.type in ("inline", "fence", "code_block") and not (i and tokens[i - 1].type == "heading_open"):
+            parts.append(token.content)
+    sections.append(Section(anchor, heading, " ".join(parts)))
+    return [s for s in sections if s.heading or s.text.strip()]

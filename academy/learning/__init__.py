@@ -1,5 +1,1 @@
-"""The trainee's journey: learning path and progress."""
-
-from .views import bp
-
-__all__ = ["bp"]
+"""The trainee's journey: learning path, module work, knowledge checks, lab evidence."""

@@ -1,12 +1,24 @@
 """Reads for the trainee's pages: one query per kind of row, never one per module."""
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, select
 
-from ..curriculum.loader import Catalogue, Module
-from ..models import Cohort, CohortModule, CohortTrainee, ModuleProgress
+from ..curriculum.loader import Catalogue, Module, RenderedLab
+from ..models import (
+    Attachment,
+    Cohort,
+    CohortModule,
+    CohortTrainee,
+    Decision,
+    LabAttempt,
+    ModuleProgress,
+    QuizAttempt,
+    User,
+)
+from .services import lab_status, missing_prerequisites
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,10 @@ class PathItem:
         return bool(self.progress and self.progress.completed_at)
 
     @property
+    def updated_since_done(self) -> bool:
+        return self.done and self.progress.content_hash != self.module.content_hash
+
+    @property
     def status(self) -> str:
         if self.done:
             return "Done"
@@ -30,9 +46,34 @@ class PathItem:
 
 
 @dataclass(frozen=True)
+class TrackProgress:
+    title: str
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass(frozen=True)
+class LabNote:
+    lab_title: str
+    module: Module
+    attempt: LabAttempt
+    decision: Decision | None = None
+    mentor_name: str | None = None
+
+
+@dataclass(frozen=True)
 class LearningPath:
     cohort: Cohort | None
     items: list[PathItem]
+    tracks: list[TrackProgress]
+    waiting: list[LabNote]
+    returned: list[LabNote]
+    feedback: LabNote | None
+    today: date
 
     @property
     def done_count(self) -> int:
@@ -46,8 +87,19 @@ class LearningPath:
     def next_item(self) -> PathItem | None:
         return next((i for i in self.items if not i.done and not i.missing), None)
 
+    @property
+    def behind(self) -> int:
+        """Modules whose due date has passed and that are not done."""
+        return sum(1 for i in self.items if i.due and i.due < self.today and not i.done)
 
-def learning_path(session: Session, catalogue: Catalogue, trainee_id: int) -> LearningPath:
+    @property
+    def next_due(self) -> date | None:
+        return min((i.due for i in self.items if i.due and not i.done), default=None)
+
+
+def learning_path(session: Session, catalogue: Catalogue, trainee_id: int, today: date | None = None) -> LearningPath:
+    """Everything the learning path shows, in a fixed number of queries whatever the size of the academy."""
+    today = today or date.today()
     member = session.get(CohortTrainee, trainee_id)
     cohort = session.get(Cohort, member.cohort_id) if member else None
     progress = {
@@ -71,4 +123,153 @@ def learning_path(session: Session, catalogue: Catalogue, trainee_id: int) -> Le
         )
         for m in modules
     ]
-    return LearningPath(cohort, sorted(items, key=lambda i: (i.due or date.max, i.module.track, i.module.order)))
+    items.sort(key=lambda i: (i.due or date.max, i.module.track, i.module.order))
+    tracks = [
+        TrackProgress(
+            t.title,
+            sum(i.done for i in items if i.module.track == t.id),
+            sum(1 for i in items if i.module.track == t.id),
+        )
+        for t in catalogue.tracks
+    ]
+    waiting, returned, feedback = lab_notes(session, catalogue, trainee_id)
+    return LearningPath(cohort, items, [t for t in tracks if t.total], waiting, returned, feedback, today)
+
+
+def lab_notes(session: Session, catalogue: Catalogue, trainee_id: int):
+    """Submissions waiting for a mentor, labs sent back, and the latest mentor feedback."""
+    attempts = list(
+        session.exec(select(LabAttempt).where(LabAttempt.trainee_id == trainee_id).order_by(LabAttempt.number)).all()
+    )
+    latest: dict[str, LabAttempt] = {}
+    for attempt in attempts:
+        if attempt.status != "withdrawn":
+            latest[attempt.lab_id] = attempt
+    decisions = {
+        d.attempt_id: (d, name)
+        for d, name in session.exec(
+            select(Decision, User.display_name)
+            .join(User, User.id == Decision.mentor_id)
+            .join(LabAttempt, LabAttempt.id == Decision.attempt_id)
+            .where(LabAttempt.trainee_id == trainee_id)
+        )
+    }
+
+    def note(attempt: LabAttempt) -> LabNote | None:
+        lab, module = catalogue.lab(attempt.lab_id), catalogue.get(attempt.module_id)
+        if lab is None or module is None:
+            return None
+        return LabNote(lab.title, module, attempt, *decisions.get(attempt.id, (None, None)))
+
+    waiting = [n for a in latest.values() if a.status == "submitted" and (n := note(a))]
+    returned = [n for a in latest.values() if a.status == "changes_requested" and (n := note(a))]
+    decided = sorted((a for a in attempts if a.id in decisions), key=lambda a: decisions[a.id][0].decided_at)
+    feedback = note(decided[-1]) if decided else None
+    return waiting, returned, feedback
+
+
+# ------------------------------------------------------------------ one module, as a trainee sees it
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    attempt: LabAttempt
+    links: list[str]
+    attachments: list[Attachment]
+    decision: Decision | None
+    mentor_name: str | None
+
+
+@dataclass(frozen=True)
+class LabView:
+    lab: RenderedLab
+    attempts: list[AttemptView]
+
+    @property
+    def status(self) -> str:
+        return lab_status([a.attempt for a in self.attempts])
+
+    @property
+    def open_attempt(self) -> LabAttempt | None:
+        return next((a.attempt for a in reversed(self.attempts) if a.attempt.status == "submitted"), None)
+
+    @property
+    def can_submit(self) -> bool:
+        return self.status in ("Not started", "Changes requested")
+
+
+@dataclass(frozen=True)
+class ModuleJourney:
+    progress: ModuleProgress | None
+    missing: list[Module]
+    quiz_attempts: list[QuizAttempt]
+    labs: list[LabView]
+
+    @property
+    def quiz_passed(self) -> bool:
+        return any(a.passed for a in self.quiz_attempts)
+
+    @property
+    def status(self) -> str:
+        if self.progress and self.progress.completed_at:
+            return "Done"
+        if self.missing:
+            return "Locked"
+        return "In progress" if self.progress else "Not started"
+
+
+def attempt_views(session: Session, attempts: list[LabAttempt]) -> list[AttemptView]:
+    """Attempts with their files (without the bytes), decisions and deciding mentors, in three queries."""
+    ids = [a.id for a in attempts]
+    files: dict[int, list[Attachment]] = {i: [] for i in ids}
+    if ids:
+        rows = (
+            select(
+                Attachment.id, Attachment.attempt_id, Attachment.original_name, Attachment.content_type, Attachment.size
+            )
+            .where(Attachment.attempt_id.in_(ids))
+            .order_by(Attachment.id)
+        )
+        for row in session.exec(rows):
+            files[row.attempt_id].append(
+                Attachment(
+                    id=row.id,
+                    attempt_id=row.attempt_id,
+                    original_name=row.original_name,
+                    content_type=row.content_type,
+                    size=row.size,
+                    sha256="",
+                    data=b"",
+                )
+            )
+    decisions = {}
+    if ids:
+        for decision, name in session.exec(
+            select(Decision, User.display_name)
+            .join(User, User.id == Decision.mentor_id)
+            .where(Decision.attempt_id.in_(ids))
+        ):
+            decisions[decision.attempt_id] = (decision, name)
+    return [AttemptView(a, json.loads(a.links), files[a.id], *decisions.get(a.id, (None, None))) for a in attempts]
+
+
+def module_journey(session: Session, catalogue: Catalogue, trainee_id: int, module: Module) -> ModuleJourney:
+    quiz = list(
+        session.exec(
+            select(QuizAttempt)
+            .where(QuizAttempt.trainee_id == trainee_id, QuizAttempt.module_id == module.id)
+            .order_by(QuizAttempt.created_at.desc(), QuizAttempt.id.desc())
+        ).all()
+    )
+    lab_ids = [lab.id for lab in module.labs]
+    attempts = list(
+        session.exec(
+            select(LabAttempt)
+            .where(LabAttempt.trainee_id == trainee_id, LabAttempt.lab_id.in_(lab_ids))
+            .order_by(LabAttempt.number)
+        ).all()
+    )
+    views = attempt_views(session, attempts)
+    labs = [LabView(lab, [v for v in views if v.attempt.lab_id == lab.id]) for lab in module.labs]
+    progress = session.get(ModuleProgress, (trainee_id, module.id))
+    return ModuleJourney(progress, missing_prerequisites(session, catalogue, trainee_id, module), quiz, labs)

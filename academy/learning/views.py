@@ -1,11 +1,20 @@
-from flask import Blueprint, abort, render_template
+import json
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from .. import db
-from ..curriculum.store import catalogue
-from ..models import User
+from ..catalogue.views import render_module
+from ..curriculum.store import catalogue, module_or_404
+from ..models import Attachment, LabAttempt, QuizAttempt, User
 from ..policy import authorize, may_view_trainee, role_required
-from .queries import learning_path
+from . import services
+from .attachments import AttachmentRefused, check_file
+from .forms import ActionForm, EvidenceForm, QuizForm
+from .queries import attempt_views, learning_path
+from .services import LearningError
 
 bp = Blueprint("learning", __name__)
 
@@ -14,6 +23,161 @@ bp = Blueprint("learning", __name__)
 @role_required("trainee")
 def path():
     return render_template("learning/path.html", path=learning_path(db.session(), catalogue(), current_user.id))
+
+
+@bp.post("/modules/<module_id>/read")
+@role_required("trainee")
+def mark_read(module_id: str):
+    module = module_or_404(module_id)
+    if not ActionForm().validate_on_submit():
+        abort(400, description="This form has expired; reload the page and try again.")
+    read = request.form.get("read") == "1"
+    s = db.session()
+    services.set_read(s, catalogue(), trainee_id=current_user.id, module=module, read=read)
+    s.commit()
+    flash("Marked as read." if read else "Marked as not read yet.", "success")
+    return redirect(url_for("catalogue.module", module_id=module.id) + "#progress")
+
+
+@bp.post("/modules/<module_id>/quiz")
+@role_required("trainee")
+def submit_quiz(module_id: str):
+    module = module_or_404(module_id)
+    form = QuizForm()
+    if module.quiz is None:
+        abort(404, description="This module has no knowledge check.")
+    answers = {q.id: request.form.getlist(f"q-{q.id}")[:20] for q in module.quiz.questions}
+    if not form.validate_on_submit():
+        abort(400, description="This form has expired; reload the page and try again.")
+    s = db.session()
+    try:
+        attempt = services.submit_quiz(
+            s,
+            catalogue(),
+            trainee_id=current_user.id,
+            module=module,
+            answers=answers,
+            request_key=form.request_key.data or "",
+        )
+        s.commit()
+    except LearningError as error:
+        s.rollback()
+        return render_module(
+            module, trainee_id=current_user.id, status=422, quiz_error=str(error), quiz_answers=answers
+        )
+    except IntegrityError:  # the same form, sent twice at once: show the stored result
+        s.rollback()
+        attempt = services._existing(s, QuizAttempt, current_user.id, form.request_key.data)
+    return redirect(url_for("learning.quiz_result", attempt_id=attempt.id))
+
+
+@bp.get("/quiz-attempts/<int:attempt_id>")
+def quiz_result(attempt_id: int):
+    attempt = db.session().get(QuizAttempt, attempt_id)
+    if attempt is None:
+        abort(404, description="There is no such knowledge-check attempt.")
+    authorize(may_view_trainee(current_user, attempt.trainee_id), f"quiz attempt {attempt_id}")
+    module = module_or_404(attempt.module_id)
+    answers = json.loads(attempt.answers)
+    results = services.grade(module, answers).per_question
+    return render_template(
+        "learning/quiz_result.html",
+        attempt=attempt,
+        module=module,
+        answers=answers,
+        results=results,
+        threshold=round(module.quiz.pass_threshold * 100),
+    )
+
+
+@bp.post("/labs/<lab_id>/attempts")
+@role_required("trainee")
+def submit_lab(lab_id: str):
+    lab = catalogue().lab(lab_id)
+    if lab is None:
+        abort(404, description="There is no such lab.")
+    module = module_or_404(lab.module_id)
+    form = EvidenceForm(prefix=f"lab-{lab.id}")
+    s = db.session()
+    try:
+        if not form.validate_on_submit():
+            raise LearningError(" ".join(e for errors in form.errors.values() for e in errors), "evidence")
+        files = read_files(form)
+        attempt = services.submit_lab(
+            s,
+            catalogue(),
+            trainee_id=current_user.id,
+            lab=lab,
+            evidence=form.evidence.data,
+            links_text=form.links.data,
+            files=files,
+            request_key=form.request_key.data or "",
+            max_files=current_app.config["MAX_ATTACHMENTS"],
+        )
+        s.commit()
+    except (LearningError, AttachmentRefused) as error:
+        s.rollback()
+        field = getattr(error, "field", None) or "files"
+        getattr(form, field if field in ("evidence", "links", "files") else "evidence").errors.append(str(error))
+        return render_module(module, trainee_id=current_user.id, status=422, evidence_forms={lab.id: form})
+    except IntegrityError:  # a double submit raced the first: it is stored once
+        s.rollback()
+        attempt = services._existing(s, LabAttempt, current_user.id, form.request_key.data)
+    flash(f"Submitted for review: {lab.title} (attempt {attempt.number}). Your mentor has been told.", "success")
+    return redirect(url_for("catalogue.module", module_id=module.id) + f"#lab-{lab.id}")
+
+
+def read_files(form: EvidenceForm):
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    uploads = [f for f in (form.files.data or []) if f and f.filename]
+    if len(uploads) > current_app.config["MAX_ATTACHMENTS"]:
+        raise LearningError(f"Attach at most {current_app.config['MAX_ATTACHMENTS']} files.", "files")
+    return [check_file(f.filename, f.read(limit + 1), max_bytes=limit) for f in uploads]
+
+
+@bp.post("/lab-attempts/<int:attempt_id>/withdraw")
+@role_required("trainee")
+def withdraw(attempt_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400, description="This form has expired; reload the page and try again.")
+    s = db.session()
+    try:
+        attempt = services.withdraw(s, trainee_id=current_user.id, attempt_id=attempt_id)
+    except LearningError as error:
+        s.rollback()
+        flash(str(error), "error")
+        return redirect(
+            request.referrer
+            if request.referrer and request.referrer.startswith(request.host_url)
+            else url_for("learning.path")
+        )
+    s.commit()
+    flash("Your submission is withdrawn. Change your evidence and submit it again when you are ready.", "success")
+    return redirect(url_for("catalogue.module", module_id=attempt.module_id) + f"#lab-{attempt.lab_id}")
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    """A file of lab evidence, to people allowed to see that submission, under a name we choose."""
+    s = db.session()
+    found = s.get(Attachment, attachment_id)
+    attempt = s.get(LabAttempt, found.attempt_id) if found else None
+    if attempt is None:
+        abort(404, description="There is no such file.")
+    authorize(may_view_trainee(current_user, attempt.trainee_id), f"attachment {attachment_id}")
+    is_image = found.content_type.startswith("image/")
+    extension = {
+        "image/png": "png",
+        "image/jpeg": "jpg",
+        "image/gif": "gif",
+        "image/webp": "webp",
+        "application/pdf": "pdf",
+    }.get(found.content_type, "txt")
+    name = f"evidence-{attempt.id}-{found.id}.{extension}"
+    response = current_app.response_class(found.data, mimetype=found.content_type)
+    response.headers["Content-Disposition"] = f'{"inline" if is_image else "attachment"}; filename="{name}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @bp.get("/trainees/<int:trainee_id>")
@@ -25,3 +189,17 @@ def trainee(trainee_id: int):
         abort(404, description="There is no such trainee.")
     path = learning_path(db.session(), catalogue(), trainee_id)
     return render_template("learning/trainee.html", person=person, path=path)
+
+
+@bp.get("/trainees/<int:trainee_id>/progress")
+def progress(trainee_id: int):
+    """What is done, when, and who signed each lab off: a page to share with a manager."""
+    authorize(may_view_trainee(current_user, trainee_id), f"progress of trainee {trainee_id}")
+    s = db.session()
+    person = s.get(User, trainee_id)
+    if person is None:
+        abort(404, description="There is no such trainee.")
+    path = learning_path(s, catalogue(), trainee_id)
+    approved = s.exec(select(LabAttempt).where(LabAttempt.trainee_id == trainee_id, LabAttempt.status == "approved"))
+    signoffs = {v.attempt.lab_id: v for v in attempt_views(s, list(approved))}
+    return render_template("learning/progress.html", person=person, path=path, signoffs=signoffs)

@@ -1,0 +1,294 @@
+"""The trainee's writes: reading, knowledge checks and lab evidence. Each is one transaction; the view
+commits. Submissions carry a request key, so a double click or a resent form stores nothing twice."""
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..curriculum.loader import Catalogue, Module, RenderedLab
+from ..models import Attachment, LabAttempt, ModuleProgress, QuizAttempt, utcnow
+from .attachments import CheckedFile
+
+REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")
+CLAIM_TTL = timedelta(hours=2)
+MAX_EVIDENCE_CHARS = 50_000
+MAX_LINKS = 10
+
+
+class LearningError(ValueError):
+    """Why a trainee's action was refused; `field` names the form field when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class PrerequisitesMissing(LearningError):
+    pass
+
+
+class LabClosed(LearningError):
+    pass
+
+
+# ------------------------------------------------------------------ reading
+
+
+def progress_row(session: Session, trainee_id: int, module_id: str) -> ModuleProgress | None:
+    return session.get(ModuleProgress, (trainee_id, module_id))
+
+
+def record_opened(session: Session, *, trainee_id: int, module: Module) -> None:
+    """The first time a trainee opens a module; later visits change nothing."""
+    if progress_row(session, trainee_id, module.id) is None:
+        session.add(ModuleProgress(trainee_id=trainee_id, module_id=module.id))
+
+
+def set_read(session: Session, catalogue: Catalogue, *, trainee_id: int, module: Module, read: bool) -> None:
+    row = progress_row(session, trainee_id, module.id) or ModuleProgress(trainee_id=trainee_id, module_id=module.id)
+    row.read_at = (row.read_at or utcnow()) if read else None
+    session.add(row)
+    session.flush()
+    refresh_completion(session, catalogue, trainee_id=trainee_id, module=module)
+
+
+def completed_ids(session: Session, trainee_id: int) -> set[str]:
+    rows = select(ModuleProgress.module_id).where(
+        ModuleProgress.trainee_id == trainee_id, ModuleProgress.completed_at.is_not(None)
+    )
+    return set(session.exec(rows).all())
+
+
+def missing_prerequisites(session: Session, catalogue: Catalogue, trainee_id: int, module: Module) -> list[Module]:
+    done = completed_ids(session, trainee_id)
+    return [catalogue.get(p) for p in module.prerequisites if p not in done and catalogue.get(p)]
+
+
+def require_prerequisites(session: Session, catalogue: Catalogue, trainee_id: int, module: Module) -> None:
+    if missing := missing_prerequisites(session, catalogue, trainee_id, module):
+        titles = ", ".join(m.title for m in missing)
+        raise PrerequisitesMissing(f"Finish these modules first: {titles}.")
+
+
+def module_complete(session: Session, *, trainee_id: int, module: Module) -> bool:
+    """Read, its knowledge check passed, and every lab approved."""
+    row = progress_row(session, trainee_id, module.id)
+    if row is None or row.read_at is None:
+        return False
+    if (
+        module.quiz is not None
+        and not session.exec(
+            select(QuizAttempt.id).where(
+                QuizAttempt.trainee_id == trainee_id, QuizAttempt.module_id == module.id, QuizAttempt.passed
+            )
+        ).first()
+    ):
+        return False
+    lab_ids = [lab.id for lab in module.labs]
+    approved = session.exec(
+        select(func.count(func.distinct(LabAttempt.lab_id))).where(
+            LabAttempt.trainee_id == trainee_id, LabAttempt.lab_id.in_(lab_ids), LabAttempt.status == "approved"
+        )
+    ).one()
+    return approved == len(lab_ids)
+
+
+def refresh_completion(session: Session, catalogue: Catalogue, *, trainee_id: int, module: Module) -> bool:
+    """Record (or withdraw) the module's completion after anything that counts towards it changed."""
+    row = progress_row(session, trainee_id, module.id)
+    if row is None:
+        return False
+    complete = module_complete(session, trainee_id=trainee_id, module=module)
+    if complete and row.completed_at is None:
+        row.completed_at, row.content_hash = utcnow(), module.content_hash
+    elif not complete and row.completed_at is not None:
+        row.completed_at = None
+    session.add(row)
+    return complete
+
+
+# ------------------------------------------------------------------ knowledge checks
+
+
+@dataclass(frozen=True)
+class Graded:
+    correct: int
+    total: int
+    per_question: dict[str, bool]
+
+    @property
+    def score(self) -> float:
+        return self.correct / self.total
+
+
+def grade(module: Module, answers: Mapping[str, Iterable[str]]) -> Graded:
+    """Right only when exactly the right choices are picked; the client's word on anything else is ignored."""
+    results = {q.id: set(answers.get(q.id, ())) == set(q.answer) for q in module.quiz.questions}
+    return Graded(sum(results.values()), len(results), results)
+
+
+def _existing(session: Session, model, trainee_id: int, request_key: str):
+    return session.exec(select(model).where(model.trainee_id == trainee_id, model.request_key == request_key)).first()
+
+
+def check_request_key(request_key: str) -> None:
+    if not REQUEST_KEY.match(request_key or ""):
+        raise LearningError("This form is incomplete; reload the page and submit it again.")
+
+
+def submit_quiz(
+    session: Session,
+    catalogue: Catalogue,
+    *,
+    trainee_id: int,
+    module: Module,
+    answers: Mapping[str, list[str]],
+    request_key: str,
+) -> QuizAttempt:
+    if module.quiz is None:
+        raise LearningError("This module has no knowledge check.")
+    check_request_key(request_key)
+    if earlier := _existing(session, QuizAttempt, trainee_id, request_key):
+        return earlier
+    require_prerequisites(session, catalogue, trainee_id, module)
+    unanswered = [q for q in module.quiz.questions if not answers.get(q.id)]
+    if unanswered:
+        raise LearningError(f"Answer every question before submitting ({len(unanswered)} left).", "answers")
+    graded = grade(module, answers)
+    attempt = QuizAttempt(
+        trainee_id=trainee_id,
+        module_id=module.id,
+        content_hash=module.content_hash,
+        answers=json.dumps({k: sorted(v) for k, v in answers.items()}, sort_keys=True),
+        correct=graded.correct,
+        total=graded.total,
+        passed=graded.score >= module.quiz.pass_threshold,
+        request_key=request_key,
+    )
+    session.add(attempt)
+    session.flush()
+    if attempt.passed:
+        record_opened(session, trainee_id=trainee_id, module=module)
+        session.flush()
+        refresh_completion(session, catalogue, trainee_id=trainee_id, module=module)
+    return attempt
+
+
+# ------------------------------------------------------------------ lab evidence
+
+
+def lab_attempts(session: Session, trainee_id: int, lab_id: str) -> list[LabAttempt]:
+    rows = select(LabAttempt).where(LabAttempt.trainee_id == trainee_id, LabAttempt.lab_id == lab_id)
+    return list(session.exec(rows.order_by(LabAttempt.number)).all())
+
+
+def lab_status(attempts: list[LabAttempt]) -> str:
+    """The lab's state in words: Not started, Submitted, Changes requested or Approved."""
+    current = [a for a in attempts if a.status != "withdrawn"]
+    if not current:
+        return "Not started"
+    return {"submitted": "Submitted", "changes_requested": "Changes requested", "approved": "Approved"}[
+        current[-1].status
+    ]
+
+
+def clean_links(text: str) -> list[str]:
+    links = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if len(links) > MAX_LINKS:
+        raise LearningError(f"Give at most {MAX_LINKS} links.", "links")
+    for link in links:
+        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", link, re.I) or len(link) > 2000:
+            raise LearningError(f"“{link[:80]}” is not a web address starting with http:// or https://.", "links")
+    return links
+
+
+def submit_lab(
+    session: Session,
+    catalogue: Catalogue,
+    *,
+    trainee_id: int,
+    lab: RenderedLab,
+    evidence: str,
+    links_text: str,
+    files: list[CheckedFile],
+    request_key: str,
+    max_files: int,
+) -> LabAttempt:
+    check_request_key(request_key)
+    if earlier := _existing(session, LabAttempt, trainee_id, request_key):
+        return earlier
+    module = catalogue.get(lab.module_id)
+    require_prerequisites(session, catalogue, trainee_id, module)
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise LearningError("Describe what you did and what you saw; paste command output if the lab asks.", "evidence")
+    if len(evidence) > MAX_EVIDENCE_CHARS:
+        raise LearningError(
+            f"Keep the evidence under {MAX_EVIDENCE_CHARS:,} characters; attach long logs as files.", "evidence"
+        )
+    links = clean_links(links_text)
+    if len(files) > max_files:
+        raise LearningError(f"Attach at most {max_files} files.", "files")
+    attempts = lab_attempts(session, trainee_id, lab.id)
+    status = lab_status(attempts)
+    if status == "Approved":
+        raise LabClosed("This lab is approved already; it cannot be changed.")
+    if status == "Submitted":
+        raise LabClosed("This lab is waiting for a mentor already. Withdraw that submission to change it.")
+    attempt = LabAttempt(
+        trainee_id=trainee_id,
+        module_id=module.id,
+        lab_id=lab.id,
+        number=max((a.number for a in attempts), default=0) + 1,
+        evidence=evidence,
+        links=json.dumps(links),
+        request_key=request_key,
+    )
+    session.add(attempt)
+    session.flush()
+    session.add_all(
+        Attachment(
+            attempt_id=attempt.id,
+            original_name=f.name,
+            content_type=f.content_type,
+            size=len(f.data),
+            sha256=f.sha256,
+            data=f.data,
+        )
+        for f in files
+    )
+    record_opened(session, trainee_id=trainee_id, module=module)
+    return attempt
+
+
+def claim_active(attempt: LabAttempt) -> bool:
+    """A mentor said "I'm reviewing this" less than two hours ago."""
+    return (
+        attempt.claimed_by is not None
+        and attempt.claimed_at is not None
+        and (attempt.claimed_at > utcnow() - CLAIM_TTL)
+    )
+
+
+def withdraw(session: Session, *, trainee_id: int, attempt_id: int) -> LabAttempt:
+    """Take back a submission no mentor has started reviewing."""
+    attempt = session.get(LabAttempt, attempt_id)
+    if attempt is None or attempt.trainee_id != trainee_id:
+        raise LearningError("There is no such submission of yours.")
+    if attempt.status != "submitted":
+        raise LabClosed("Only a submission still waiting for review can be withdrawn.")
+    if claim_active(attempt):
+        raise LabClosed("A mentor has started reviewing this submission; it can no longer be withdrawn.")
+    attempt.status, attempt.withdrawn_at = "withdrawn", utcnow()
+    session.add(attempt)
+    return attempt
+
+
+def is_duplicate_request(error: IntegrityError) -> bool:
+    return "request" in str(error.orig).lower()

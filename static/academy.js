@@ -1,0 +1,17 @@
+// Small progressive enhancements; every page works without them.
+// Forms marked data-once disable their submit button after the first submit, so that a double click sends
+// one request (the server stores a resent form once anyway, by its request key).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-once")) return;
+  if (form.dataset.sent === "1") { event.preventDefault(); return; }
+  form.dataset.sent = "1";
+  for (const button of form.querySelectorAll("button[type=submit]")) {
+    button.setAttribute("aria-disabled", "true");
+    button.classList.add("is-sending");
+  }
+});
+// Read-only inputs marked data-copy select their whole text on focus, ready to copy.
+document.addEventListener("focusin", (event) => {
+  if (event.target instanceof HTMLInputElement && event.target.hasAttribute("data-copy")) event.target.select();
+});
