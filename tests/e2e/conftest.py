@@ -73,7 +73,7 @@ def assert_accessible(page) -> None:
 
 
 def visit(page, url: str, screenshot: str | None = None):
-    response = page.goto(url)
+    response = page.reload() if url == page.url else page.goto(url)
     assert response is not None and response.status < 500, f"{url} answered {response and response.status}"
     assert_accessible(page)
     if screenshot:
