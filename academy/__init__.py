@@ -3,6 +3,7 @@
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -13,6 +14,7 @@ DEFAULTS = {
     "CURRICULUM_DIR": str(REPO_ROOT / "curriculum"),
     "SECURE_COOKIES": False,
     "REVIEW_TARGET_HOURS": 48,
+    "REVIEW_OBJECTIVE": 0.9,
     "MAX_ATTACHMENTS": 5,
     "MAX_ATTACHMENT_BYTES": 10_000_000,
 }
@@ -45,16 +47,28 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .curriculum import store
     from .curriculum.render import render_text
     from .learning.views import bp as learning_bp
+    from .notifications.views import bp as notifications_bp
 
     db.init_app(app)
     store.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     security.init_app(app)
-    for blueprint in (health.bp, accounts_bp, catalogue.bp, learning_bp, reviews.bp, cohorts.bp, admin.bp):
+    for blueprint in (
+        health.bp,
+        accounts_bp,
+        catalogue.bp,
+        learning_bp,
+        reviews.bp,
+        cohorts.bp,
+        admin.bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely
+    app.context_processor(navigation_counts)
+    app.jinja_env.globals["timedelta"] = timedelta
     return app
 
 
@@ -68,3 +82,20 @@ def instance_secret_key(path: Path) -> str:
         key = secrets.token_hex(32)
         f.write(key)
     return key
+
+
+def navigation_counts() -> dict:
+    """The numbers in the navigation: unread notifications, and the review queue for mentors."""
+    from flask_login import current_user
+
+    if not current_user or not current_user.is_authenticated:
+        return {}
+    from . import db
+    from .notifications.services import unread_count
+    from .reviews.queries import queue_count
+
+    s = db.session()
+    counts = {"unread_notifications": unread_count(s, current_user.id)}
+    if current_user.has_role("mentor"):
+        counts["review_queue_count"] = queue_count(s, current_user.id)
+    return counts

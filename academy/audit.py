@@ -37,6 +37,7 @@ ACTIONS = (
     "cohort.mentor_assigned",
     "cohort.plan_set",
     "cohort.imported",
+    "lab.decided",
 )
 
 

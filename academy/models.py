@@ -235,3 +235,16 @@ class Decision(SQLModel, table=True):
     comment: str = ""
     criteria: str = "[]"  # JSON list of the acceptance criteria (by index) the mentor ticked
     decided_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """An in-app message to one person: a decision on their lab, a new submission to review."""
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), nullable=False))
+    message: str = Field(max_length=300)
+    link: str = Field(max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None

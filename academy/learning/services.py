@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..curriculum.loader import Catalogue, Module, RenderedLab
-from ..models import Attachment, LabAttempt, ModuleProgress, QuizAttempt, utcnow
+from ..models import Attachment, CohortTrainee, LabAttempt, ModuleProgress, QuizAttempt, User, utcnow
+from ..notifications.services import notify
 from .attachments import CheckedFile
 
 REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -264,6 +265,15 @@ def submit_lab(
         for f in files
     )
     record_opened(session, trainee_id=trainee_id, module=module)
+    member = session.get(CohortTrainee, trainee_id)
+    if member is not None and member.mentor_id is not None:
+        trainee = session.get(User, trainee_id)
+        notify(
+            session,
+            user_id=member.mentor_id,
+            link=f"/reviews/{attempt.id}",
+            message=f"{trainee.display_name} submitted “{lab.title}” (attempt {attempt.number}) for review.",
+        )
     return attempt
 
 

@@ -9,6 +9,7 @@ from .. import db
 from ..catalogue.views import render_module
 from ..curriculum.store import catalogue, module_or_404
 from ..models import Attachment, LabAttempt, QuizAttempt, User
+from ..notifications.services import send_pending_mail
 from ..policy import authorize, may_view_trainee, role_required
 from . import services
 from .attachments import AttachmentRefused, check_file
@@ -115,6 +116,7 @@ def submit_lab(lab_id: str):
             max_files=current_app.config["MAX_ATTACHMENTS"],
         )
         s.commit()
+        send_pending_mail(s, request.host_url)
     except (LearningError, AttachmentRefused) as error:
         s.rollback()
         field = getattr(error, "field", None) or "files"

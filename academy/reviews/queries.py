@@ -1,12 +1,115 @@
-"""Reads for mentors' pages."""
+"""Reads for mentors' pages: the queue, their trainees, and the review service level."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from statistics import median
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from ..models import Cohort, CohortTrainee, ModuleProgress, User
+from ..curriculum.loader import Catalogue
+from ..models import Cohort, CohortStaff, CohortTrainee, Decision, LabAttempt, ModuleProgress, User, utcnow
+
+STALLED_AFTER = timedelta(days=7)
+
+
+# ------------------------------------------------------------------ the queue
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    attempt: LabAttempt
+    trainee_name: str
+    cohort_id: int
+    cohort_name: str
+    mine: bool  # the mentor is this trainee's assigned mentor
+    claimed_by_name: str | None
+    lab_title: str
+    hours: float
+    late: bool
+
+
+def queue_filter(mentor_id: int, *, all_cohorts: bool = False):
+    """Submitted attempts of trainees in the cohorts this mentor serves (or all, for an admin)."""
+    query = (
+        select(LabAttempt, User.display_name, CohortTrainee.cohort_id, CohortTrainee.mentor_id)
+        .join(User, User.id == LabAttempt.trainee_id)
+        .join(CohortTrainee, CohortTrainee.trainee_id == LabAttempt.trainee_id)
+        .where(LabAttempt.status == "submitted", LabAttempt.trainee_id != mentor_id)
+    )
+    if not all_cohorts:
+        served = select(CohortStaff.cohort_id).where(CohortStaff.user_id == mentor_id, CohortStaff.role == "mentor")
+        query = query.where(CohortTrainee.cohort_id.in_(served))
+    return query
+
+
+def review_queue(
+    session: Session,
+    catalogue: Catalogue,
+    mentor_id: int,
+    *,
+    target_hours: float,
+    cohort_id: int | None = None,
+    lab_id: str | None = None,
+    all_cohorts: bool = False,
+) -> list[QueueItem]:
+    """Assigned trainees first, then the others; oldest first within each."""
+    query = queue_filter(mentor_id, all_cohorts=all_cohorts)
+    if cohort_id:
+        query = query.where(CohortTrainee.cohort_id == cohort_id)
+    if lab_id:
+        query = query.where(LabAttempt.lab_id == lab_id)
+    mine_first = case((CohortTrainee.mentor_id == mentor_id, 0), else_=1)
+    rows = session.exec(query.order_by(mine_first, LabAttempt.submitted_at, LabAttempt.id)).all()
+    cohorts = dict(session.exec(select(Cohort.id, Cohort.name)).all()) if rows else {}
+    claimers = (
+        {
+            u.id: u.display_name
+            for u in session.exec(
+                select(User).where(User.id.in_({a.claimed_by for a, *_ in rows if a.claimed_by}))
+            ).all()
+        }
+        if rows
+        else {}
+    )
+    now = utcnow()
+    items = []
+    for attempt, name, cid, assigned in rows:
+        lab = catalogue.lab(attempt.lab_id)
+        hours = (now - attempt.submitted_at).total_seconds() / 3600
+        from ..learning.services import claim_active
+
+        claimer = claimers.get(attempt.claimed_by) if claim_active(attempt) else None
+        items.append(
+            QueueItem(
+                attempt,
+                name,
+                cid,
+                cohorts.get(cid, ""),
+                assigned == mentor_id,
+                claimer,
+                lab.title if lab else attempt.lab_id,
+                hours,
+                hours > target_hours,
+            )
+        )
+    return items
+
+
+def queue_count(session: Session, mentor_id: int) -> int:
+    return session.scalar(queue_filter(mentor_id).with_only_columns(func.count()).order_by(None))
+
+
+def served_cohorts(session: Session, mentor_id: int) -> list[Cohort]:
+    rows = (
+        select(Cohort)
+        .join(CohortStaff, CohortStaff.cohort_id == Cohort.id)
+        .where(CohortStaff.user_id == mentor_id, CohortStaff.role == "mentor")
+    )
+    return list(session.exec(rows.order_by(Cohort.name)).all())
+
+
+# ------------------------------------------------------------------ my trainees
 
 
 @dataclass(frozen=True)
@@ -17,19 +120,156 @@ class MentorTrainee:
     cohort: str
     modules_done: int
     last_activity: datetime | None
+    returned_twice: bool
+
+    def stalled_reasons(self, now: datetime) -> list[str]:
+        reasons = []
+        if self.last_activity is None or now - self.last_activity > STALLED_AFTER:
+            reasons.append("no activity for 7 days")
+        if self.returned_twice:
+            reasons.append("a lab returned twice")
+        return reasons
 
 
 def mentor_trainees(session: Session, mentor_id: int) -> list[MentorTrainee]:
-    """The trainees assigned to this mentor, with their progress, in one query."""
-    done = func.count(ModuleProgress.completed_at)
-    last = func.max(func.coalesce(ModuleProgress.completed_at, ModuleProgress.read_at, ModuleProgress.opened_at))
+    """The trainees assigned to this mentor, with progress, last activity and returns, in three queries."""
     rows = session.exec(
-        select(User.id, User.display_name, User.email, Cohort.name, done, last)
+        select(User.id, User.display_name, User.email, Cohort.name)
         .join(CohortTrainee, CohortTrainee.trainee_id == User.id)
         .join(Cohort, Cohort.id == CohortTrainee.cohort_id)
-        .outerjoin(ModuleProgress, ModuleProgress.trainee_id == User.id)
         .where(CohortTrainee.mentor_id == mentor_id)
-        .group_by(User.id, User.display_name, User.email, Cohort.name)
         .order_by(Cohort.name, User.display_name)
     ).all()
-    return [MentorTrainee(*row) for row in rows]
+    ids = [r[0] for r in rows]
+    activity = trainee_activity(session, ids)
+    returned = returned_twice(session, ids)
+    return [
+        MentorTrainee(i, n, e, c, activity.get(i, (0, None))[0], activity.get(i, (0, None))[1], i in returned)
+        for i, n, e, c in rows
+    ]
+
+
+def trainee_activity(session: Session, trainee_ids: list[int]) -> dict[int, tuple[int, datetime | None]]:
+    """Modules done and the latest activity (opening, reading, finishing, submitting) per trainee."""
+    if not trainee_ids:
+        return {}
+    progress = dict(
+        (tid, (done, last))
+        for tid, done, last in session.exec(
+            select(
+                ModuleProgress.trainee_id,
+                func.count(ModuleProgress.completed_at),
+                func.max(func.coalesce(ModuleProgress.completed_at, ModuleProgress.read_at, ModuleProgress.opened_at)),
+            )
+            .where(ModuleProgress.trainee_id.in_(trainee_ids))
+            .group_by(ModuleProgress.trainee_id)
+        )
+    )
+    submitted = dict(
+        session.exec(
+            select(LabAttempt.trainee_id, func.max(LabAttempt.submitted_at))
+            .where(LabAttempt.trainee_id.in_(trainee_ids))
+            .group_by(LabAttempt.trainee_id)
+        ).all()
+    )
+    result = {}
+    for tid in trainee_ids:
+        done, last = progress.get(tid, (0, None))
+        times = [t for t in (last, submitted.get(tid)) if t is not None]
+        result[tid] = (done, max(times) if times else None)
+    return result
+
+
+def returned_twice(session: Session, trainee_ids: list[int]) -> set[int]:
+    if not trainee_ids:
+        return set()
+    rows = session.exec(
+        select(LabAttempt.trainee_id)
+        .where(LabAttempt.trainee_id.in_(trainee_ids), LabAttempt.status == "changes_requested")
+        .group_by(LabAttempt.trainee_id, LabAttempt.lab_id)
+        .having(func.count() >= 2)
+    )
+    return set(rows.all())
+
+
+# ------------------------------------------------------------------ review latency as a service level
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    name: str
+    total: int
+    within: int
+    median_hours: float | None
+    p90_hours: float | None
+    objective: float
+
+    @property
+    def share(self) -> float | None:
+        return self.within / self.total if self.total else None
+
+    @property
+    def budget_left(self) -> float | None:
+        """The share of the error budget not yet spent: 1 is untouched, 0 spent, below 0 overspent."""
+        if not self.total:
+            return None
+        allowed = (1 - self.objective) * self.total
+        misses = self.total - self.within
+        return 1 - misses / allowed if allowed else (1.0 if not misses else float("-inf"))
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-int(p * 100) * len(ordered) // 100))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def review_service_levels(
+    session: Session,
+    *,
+    target_hours: float,
+    objective: float,
+    window_days: int = 30,
+    cohort_id: int | None = None,
+    now: datetime | None = None,
+) -> list[ServiceLevel]:
+    """Overall first, then per mentor: submissions of the window decided within the target. A submission
+    still waiting past the target counts as a miss already."""
+    now = now or utcnow()
+    since = now - timedelta(days=window_days)
+    query = (
+        select(LabAttempt.submitted_at, Decision.decided_at, Decision.mentor_id, User.display_name)
+        .outerjoin(Decision, Decision.attempt_id == LabAttempt.id)
+        .outerjoin(User, User.id == Decision.mentor_id)
+        .where(LabAttempt.submitted_at >= since, LabAttempt.status != "withdrawn")
+    )
+    if cohort_id is not None:
+        query = query.join(CohortTrainee, CohortTrainee.trainee_id == LabAttempt.trainee_id).where(
+            CohortTrainee.cohort_id == cohort_id
+        )
+    overall: list[tuple[float | None, bool]] = []  # (hours to decision, or None while waiting; within target)
+    per_mentor: dict[str, list[tuple[float | None, bool]]] = {}
+    for submitted, decided, _mentor_id, mentor_name in session.exec(query):
+        if decided is None:
+            if (now - submitted).total_seconds() / 3600 > target_hours:
+                overall.append((None, False))  # waiting past the target: a miss already
+            continue  # still inside its target: not counted yet
+        hours = (decided - submitted).total_seconds() / 3600
+        overall.append((hours, hours <= target_hours))
+        per_mentor.setdefault(mentor_name, []).append((hours, hours <= target_hours))
+
+    def level(name: str, rows: list[tuple[float | None, bool]]) -> ServiceLevel:
+        decided_hours = [h for h, _ in rows if h is not None]
+        return ServiceLevel(
+            name,
+            len(rows),
+            sum(ok for _, ok in rows),
+            median(decided_hours) if decided_hours else None,
+            percentile(decided_hours, 0.9),
+            objective,
+        )
+
+    return [level("All mentors", overall)] + [level(name, rows) for name, rows in sorted(per_mentor.items())]

@@ -1,16 +1,158 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import db
 from ..curriculum.store import catalogue
-from ..policy import role_required
-from .queries import mentor_trainees
+from ..learning.forms import ActionForm
+from ..learning.queries import attempt_views, module_journey
+from ..learning.services import claim_active, lab_attempts
+from ..models import LabAttempt, User
+from ..notifications.services import send_pending_mail
+from ..policy import authorize, may_review, role_required
+from . import queries, services
+from .forms import DecisionForm
+from .services import ReviewError
 
 bp = Blueprint("reviews", __name__)
+
+
+def target_hours() -> float:
+    return float(current_app.config["REVIEW_TARGET_HOURS"])
+
+
+def int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @bp.get("/reviews")
 @role_required("mentor")
 def index():
-    trainees = mentor_trainees(db.session(), current_user.id)
-    return render_template("reviews/index.html", trainees=trainees, module_count=len(catalogue().modules))
+    s, cat = db.session(), catalogue()
+    cohort_id, lab_id = int_arg("cohort"), request.args.get("lab", "")[:80] or None
+    items = queries.review_queue(
+        s,
+        cat,
+        current_user.id,
+        target_hours=target_hours(),
+        cohort_id=cohort_id,
+        lab_id=lab_id,
+        all_cohorts=current_user.has_role("admin"),
+    )
+    levels = queries.review_service_levels(
+        s, target_hours=target_hours(), objective=float(current_app.config["REVIEW_OBJECTIVE"])
+    )
+    from ..models import utcnow
+
+    return render_template(
+        "reviews/index.html",
+        items=items,
+        trainees=queries.mentor_trainees(s, current_user.id),
+        cohorts=queries.served_cohorts(s, current_user.id),
+        labs=[lab for m in cat.ordered_modules() for lab in m.labs],
+        cohort_id=cohort_id,
+        lab_id=lab_id,
+        target=target_hours(),
+        levels=levels,
+        now=utcnow(),
+        module_count=len(cat.modules),
+        form=ActionForm(),
+    )
+
+
+def attempt_or_404(attempt_id: int) -> LabAttempt:
+    attempt = db.session().get(LabAttempt, attempt_id)
+    if attempt is None:
+        abort(404, description="There is no such submission.")
+    return attempt
+
+
+@bp.get("/reviews/<int:attempt_id>")
+def review(attempt_id: int, form: DecisionForm | None = None, ticked: list[int] | None = None, status: int = 200):
+    attempt = attempt_or_404(attempt_id)
+    authorize(may_review(current_user, attempt.trainee_id), f"review of attempt {attempt_id}")
+    s, cat = db.session(), catalogue()
+    lab, module = cat.lab(attempt.lab_id), cat.get(attempt.module_id)
+    if lab is None or module is None:
+        abort(404, description="This lab is no longer in the curriculum.")
+    history = attempt_views(s, lab_attempts(s, attempt.trainee_id, attempt.lab_id))
+    return render_template(
+        "reviews/review.html",
+        attempt=attempt,
+        lab=lab,
+        module=module,
+        history=history,
+        current=next(v for v in history if v.attempt.id == attempt.id),
+        trainee=s.get(User, attempt.trainee_id),
+        journey=module_journey(s, cat, attempt.trainee_id, module),
+        form=form or DecisionForm(),
+        ticked=ticked or [],
+        action_form=ActionForm(),
+        claimed=claim_active(attempt),
+        claimer=s.get(User, attempt.claimed_by) if claim_active(attempt) else None,
+        target=target_hours(),
+    ), status
+
+
+@bp.post("/reviews/<int:attempt_id>/decide")
+def decide(attempt_id: int):
+    attempt = attempt_or_404(attempt_id)
+    authorize(may_review(current_user, attempt.trainee_id), f"decision on attempt {attempt_id}")
+    form = DecisionForm()
+    ticked = [int(c) for c in request.form.getlist("criterion")[:50] if c.isdigit() and len(c) < 4]
+    outcome = {"approve": "approved", "request_changes": "changes_requested"}.get(request.form.get("outcome", ""), "")
+    s = db.session()
+    if not form.validate_on_submit():
+        return review(attempt_id, form, ticked, 400)
+    try:
+        services.decide(
+            s,
+            catalogue(),
+            attempt=attempt,
+            mentor=s.get(User, current_user.id),
+            outcome=outcome,
+            comment=form.comment.data,
+            criteria=ticked,
+        )
+        s.commit()
+    except services.AlreadyDecided as error:
+        s.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("reviews.review", attempt_id=attempt_id)), 303
+    except ReviewError as error:
+        s.rollback()
+        form.comment.errors.append(str(error))
+        return review(attempt_id, form, ticked, 422)
+    send_pending_mail(s, request.host_url)
+    words = "approved" if outcome == "approved" else "sent back with your comment"
+    flash(f"Attempt {attempt.number} of “{catalogue().lab(attempt.lab_id).title}” is {words}.", "success")
+    return redirect(url_for("reviews.index"))
+
+
+@bp.post("/reviews/<int:attempt_id>/claim")
+def claim(attempt_id: int):
+    return _claim_action(attempt_id, release=False)
+
+
+@bp.post("/reviews/<int:attempt_id>/release")
+def release(attempt_id: int):
+    return _claim_action(attempt_id, release=True)
+
+
+def _claim_action(attempt_id: int, *, release: bool):
+    attempt = attempt_or_404(attempt_id)
+    authorize(may_review(current_user, attempt.trainee_id), f"claim of attempt {attempt_id}")
+    if not ActionForm().validate_on_submit():
+        abort(400, description="This form has expired; reload the page and try again.")
+    s = db.session()
+    try:
+        if release:
+            services.release(s, attempt=attempt, mentor_id=current_user.id)
+        else:
+            services.claim(s, attempt=attempt, mentor_id=current_user.id)
+        s.commit()
+        flash("Released: other mentors can take it." if release else "It's yours for the next two hours.", "success")
+    except ReviewError as error:
+        s.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("reviews.review", attempt_id=attempt_id))
