@@ -36,7 +36,10 @@ def _sqlite_on_connect(dbapi_connection, _record):
 def _sqlite_on_begin(connection):
     """Reads start a deferred transaction; anything that may write takes the write lock up front,
     so that it waits for its turn (busy timeout) instead of failing when it upgrades."""
-    reading = has_request_context() and request.method in SAFE_METHODS and not g.get("db_will_write")
+    if connection.get_execution_options().get("sqlite_deferred"):
+        reading = True  # a session that only reads, outside any request (tests, reports)
+    else:
+        reading = has_request_context() and request.method in SAFE_METHODS and not g.get("db_will_write")
     connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 

@@ -1,6 +1,6 @@
 """Secure by default: sign-in required, CSRF on every form, no state change on GET, strict headers."""
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -20,6 +20,13 @@ def require_sign_in():
     from .accounts.auth import login_manager
 
     return login_manager.unauthorized()
+
+
+def refuse_nul_characters():
+    """No text field may carry a NUL character: PostgreSQL cannot store one, and no person types it."""
+    for values in (request.args, request.form):
+        if any("\x00" in value for _, value in values.items(multi=True)):
+            abort(400, description="The request contains a NUL character, which is not allowed in text. Nothing was changed.")
 
 
 def security_headers(response):
@@ -49,6 +56,7 @@ def csrf_refused(error: CSRFError):
 def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     csrf.init_app(app)
+    app.before_request(refuse_nul_characters)
     app.before_request(require_sign_in)
     app.after_request(security_headers)
     if app.config.get("SECURE_COOKIES"):

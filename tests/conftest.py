@@ -88,7 +88,8 @@ def db_session(app):
     """A session outside any request, for arranging data and checking what a request stored."""
     from sqlmodel import Session
 
-    with Session(app.extensions["academy.engine"], expire_on_commit=False) as session:
+    engine = app.extensions["academy.engine"].execution_options(sqlite_deferred=True)
+    with Session(engine, expire_on_commit=False) as session:
         yield session
 
 

@@ -147,3 +147,13 @@ def test_error_pages_are_friendly_and_never_show_a_stack(as_role):
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "Page not found" in html and "Traceback" not in html and 'href="/"' in html
+
+
+@pytest.mark.parametrize(("method", "path"), [("get", "/search?q=a%00b"), ("post", "/login"), ("post", "/account")])
+def test_nul_characters_are_refused_with_a_clear_message(as_role, method, path, db_session):
+    client = as_role("trainee")
+    data = {"email": "x\x00@example.com", "password": "p", "profile-display_name": "Nul\x00Name"}
+    response = getattr(client, method)(path, data=data if method == "post" else None)
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+    assert db_session.exec(select(User).where(User.display_name.contains("Nul"))).first() is None
