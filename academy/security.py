@@ -26,7 +26,7 @@ def refuse_nul_characters():
     """No text field may carry a NUL character: PostgreSQL cannot store one, and no person types it."""
     for values in (request.args, request.form):
         if any("\x00" in value for _, value in values.items(multi=True)):
-            abort(400, description="The request contains a NUL character, which is not allowed in text. Nothing was changed.")
+            abort(400, description="The request contains a NUL character, not allowed in text. Nothing changed.")
 
 
 def security_headers(response):
