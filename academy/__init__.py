@@ -41,7 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import admin, catalogue, cli, cohorts, db, errors, health, reviews, security
+    from . import admin, catalogue, cli, cohorts, db, errors, health, metrics, reviews, security
     from .accounts import auth
     from .accounts.views import bp as accounts_bp
     from .curriculum import store
@@ -66,6 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    metrics.init_app(app)
     app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely
     app.context_processor(navigation_counts)
     app.jinja_env.globals["timedelta"] = timedelta
