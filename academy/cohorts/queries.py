@@ -1,12 +1,14 @@
 """Reads for managers' pages: set-based, one query per figure."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from math import ceil
+from statistics import median
 
-from sqlalchemy import distinct, func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
-from ..models import Cohort, CohortModule, CohortTrainee, ModuleProgress
+from ..models import Cohort, CohortModule, CohortTrainee, LabAttempt, ModuleProgress, User
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ def cohort_summaries(session: Session, cohort_ids: list[int] | None) -> list[Coh
     completed = (
         select(
             CohortTrainee.cohort_id,
-            func.count(distinct(ModuleProgress.trainee_id.concat(ModuleProgress.module_id))).label("n"),
+            func.count().label("n"),
         )
         .join(ModuleProgress, ModuleProgress.trainee_id == CohortTrainee.trainee_id)
         .join(
@@ -61,3 +63,262 @@ def cohort_summaries(session: Session, cohort_ids: list[int] | None) -> list[Coh
     if cohort_ids is not None:
         query = query.where(Cohort.id.in_(cohort_ids))
     return [CohortSummary(*row) for row in session.exec(query).all()]
+
+
+# ------------------------------------------------------------------ one cohort: the manager's dashboard
+
+CELL_STATES = ("not started", "in progress", "submitted", "changes requested", "done")
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    trainee_id: int
+    name: str
+    email: str
+    mentor: str | None
+    cells: dict[str, str]  # module id -> one of CELL_STATES
+
+    @property
+    def done(self) -> int:
+        return sum(state == "done" for state in self.cells.values())
+
+
+@dataclass(frozen=True)
+class CohortData:
+    """Everything the cohort page is drawn from, read with a fixed number of queries."""
+
+    cohort: Cohort
+    plan: list[tuple[str, date]]  # module id, due date, in due order
+    rows: list[MatrixRow]
+    progress: dict[tuple[int, str], ModuleProgress]
+    attempts: list[LabAttempt]
+    today: date
+
+    def behind(self, row: MatrixRow) -> int:
+        return sum(1 for mid, due in self.plan if due < self.today and row.cells.get(mid) != "done")
+
+
+def cohort_data(session: Session, cohort: Cohort, today: date | None = None) -> CohortData:
+    trainees = session.exec(
+        select(User.id, User.display_name, User.email, CohortTrainee.mentor_id)
+        .join(CohortTrainee, CohortTrainee.trainee_id == User.id)
+        .where(CohortTrainee.cohort_id == cohort.id)
+        .order_by(User.display_name, User.id)
+    ).all()
+    ids = [t[0] for t in trainees]
+    mentors = (
+        dict(
+            session.exec(select(User.id, User.display_name).where(User.id.in_({t[3] for t in trainees if t[3]}))).all()
+        )
+        if trainees
+        else {}
+    )
+    plan = [
+        (m, d)
+        for m, d in session.exec(
+            select(CohortModule.module_id, CohortModule.due_date)
+            .where(CohortModule.cohort_id == cohort.id)
+            .order_by(CohortModule.due_date, CohortModule.module_id)
+        ).all()
+    ]
+    progress = (
+        {
+            (p.trainee_id, p.module_id): p
+            for p in session.exec(select(ModuleProgress).where(ModuleProgress.trainee_id.in_(ids))).all()
+        }
+        if ids
+        else {}
+    )
+    attempts = (
+        list(
+            session.exec(
+                select(LabAttempt)
+                .where(LabAttempt.trainee_id.in_(ids))
+                .order_by(LabAttempt.submitted_at, LabAttempt.id)
+            ).all()
+        )
+        if ids
+        else []
+    )
+    latest: dict[tuple[int, str], LabAttempt] = {}
+    for attempt in attempts:
+        if attempt.status != "withdrawn":
+            latest[(attempt.trainee_id, attempt.lab_id)] = attempt
+    lab_states: dict[tuple[int, str], set[str]] = {}
+    for (tid, _lab), attempt in latest.items():
+        lab_states.setdefault((tid, attempt.module_id), set()).add(attempt.status)
+    rows = []
+    for tid, name, email, mentor_id in trainees:
+        cells = {mid: cell_state(progress.get((tid, mid)), lab_states.get((tid, mid), set())) for mid, _ in plan}
+        rows.append(MatrixRow(tid, name, email, mentors.get(mentor_id), cells))
+    return CohortData(cohort, plan, rows, progress, attempts, today or date.today())
+
+
+def cell_state(progress: ModuleProgress | None, lab_states: set[str]) -> str:
+    if progress is not None and progress.completed_at is not None:
+        return "done"
+    if "changes_requested" in lab_states:
+        return "changes requested"
+    if "submitted" in lab_states:
+        return "submitted"
+    if progress is not None or lab_states:
+        return "in progress"
+    return "not started"
+
+
+# ------------------------------------------------------------------ burn-up and forecast
+
+
+@dataclass(frozen=True)
+class BurnUp:
+    actual: list[tuple[date, int]]  # cumulative completions at the end of each week, up to today
+    planned: list[tuple[date, int]]  # cumulative completions the plan expects by each week
+    total: int
+    forecast: date | None  # when the cohort finishes at its pace so far
+
+    @property
+    def done(self) -> int:
+        return self.actual[-1][1] if self.actual else 0
+
+
+def weeks(start: date, end: date) -> list[date]:
+    days = [start + timedelta(days=7 * i) for i in range(0, (end - start).days // 7 + 1)]
+    return days if days and days[-1] == end else [*days, end]
+
+
+def burn_up(data: CohortData) -> BurnUp:
+    cohort, today = data.cohort, data.today
+    plan_ids = {mid for mid, _ in data.plan}
+    finished = sorted(
+        p.completed_at.date()
+        for (tid, mid), p in data.progress.items()
+        if p.completed_at is not None and mid in plan_ids
+    )
+    trainees = len(data.rows)
+    total = trainees * len(data.plan)
+    last = min(today, cohort.end_date)
+    actual = [(d, sum(1 for f in finished if f <= d)) for d in weeks(cohort.start_date, max(last, cohort.start_date))]
+    planned = [
+        (d, trainees * sum(1 for _, due in data.plan if due <= d)) for d in weeks(cohort.start_date, cohort.end_date)
+    ]
+    return BurnUp(actual, planned, total, forecast_finish(cohort.start_date, today, len(finished), total))
+
+
+def forecast_finish(start: date, today: date, done: int, total: int) -> date | None:
+    """At the average pace since the start: the day the last of `total` is done. None without any pace yet."""
+    if total and done >= total:
+        return today
+    elapsed = (today - start).days
+    if done == 0 or elapsed <= 0:
+        return None
+    per_day = done / elapsed
+    return today + timedelta(days=ceil((total - done) / per_day))
+
+
+# ------------------------------------------------------------------ at risk and where people get stuck
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    row: MatrixRow
+    reasons: list[str]
+
+
+def at_risk(
+    data: CohortData, activity: dict[int, tuple[int, datetime | None]], returned: set[int], now: datetime
+) -> list[AtRisk]:
+    """Behind the plan by more than two modules, silent for 7 days, or a lab returned twice; with the reasons."""
+    found = []
+    for row in data.rows:
+        reasons = []
+        if (behind := data.behind(row)) > 2:
+            reasons.append(f"behind the plan by {behind} modules")
+        last = activity.get(row.trainee_id, (0, None))[1]
+        if last is None or now - last > timedelta(days=7):
+            reasons.append("no activity for 7 days" if last else "no activity yet")
+        if row.trainee_id in returned:
+            reasons.append("a lab returned twice")
+        if reasons:
+            found.append(AtRisk(row, reasons))
+    return found
+
+
+@dataclass(frozen=True)
+class Funnel:
+    module_id: str
+    started: int
+    submitted: int
+    returned: int
+    finished: int
+    median_days: float | None
+
+
+def funnel(data: CohortData) -> list[Funnel]:
+    """Per module of the plan: how many started, submitted lab work, were sent back, and finished."""
+    submitted: dict[str, set[int]] = {}
+    returned: dict[str, set[int]] = {}
+    for attempt in data.attempts:
+        if attempt.status != "withdrawn":
+            submitted.setdefault(attempt.module_id, set()).add(attempt.trainee_id)
+        if attempt.status == "changes_requested":
+            returned.setdefault(attempt.module_id, set()).add(attempt.trainee_id)
+    result = []
+    for mid, _ in data.plan:
+        rows = [p for (tid, m), p in data.progress.items() if m == mid]
+        durations = [(p.completed_at - p.opened_at).total_seconds() / 86400 for p in rows if p.completed_at]
+        result.append(
+            Funnel(
+                mid,
+                len(rows),
+                len(submitted.get(mid, ())),
+                len(returned.get(mid, ())),
+                len(durations),
+                median(durations) if durations else None,
+            )
+        )
+    return result
+
+
+# ------------------------------------------------------------------ the cohorts list
+
+
+@dataclass(frozen=True)
+class CohortHealth:
+    on_track: int
+    behind: int
+    weekly: list[int]  # completions per week, the last 12 weeks, oldest first
+
+
+def cohorts_health(
+    session: Session, cohort_ids: list[int], today: date, weeks_back: int = 12
+) -> dict[int, CohortHealth]:
+    """On-track and behind counts and weekly completions for many cohorts, in two queries."""
+    if not cohort_ids:
+        return {}
+    overdue = func.sum(case((and_(CohortModule.due_date < today, ModuleProgress.completed_at.is_(None)), 1), else_=0))
+    rows = session.exec(
+        select(CohortTrainee.cohort_id, CohortTrainee.trainee_id, overdue)
+        .join(CohortModule, CohortModule.cohort_id == CohortTrainee.cohort_id)
+        .outerjoin(
+            ModuleProgress,
+            and_(
+                ModuleProgress.trainee_id == CohortTrainee.trainee_id,
+                ModuleProgress.module_id == CohortModule.module_id,
+            ),
+        )
+        .where(CohortTrainee.cohort_id.in_(cohort_ids))
+        .group_by(CohortTrainee.cohort_id, CohortTrainee.trainee_id)
+    ).all()
+    counts = {cid: [0, 0] for cid in cohort_ids}
+    for cid, _tid, late in rows:
+        counts[cid][1 if late else 0] += 1
+    since = datetime.combine(today - timedelta(weeks=weeks_back), time(), tzinfo=UTC)
+    weekly = {cid: [0] * weeks_back for cid in cohort_ids}
+    for cid, completed in session.exec(
+        select(CohortTrainee.cohort_id, ModuleProgress.completed_at)
+        .join(ModuleProgress, ModuleProgress.trainee_id == CohortTrainee.trainee_id)
+        .where(CohortTrainee.cohort_id.in_(cohort_ids), ModuleProgress.completed_at >= since)
+    ).all():
+        index = min((completed.date() - since.date()).days // 7, weeks_back - 1)
+        weekly[cid][index] += 1
+    return {cid: CohortHealth(counts[cid][0], counts[cid][1], weekly[cid]) for cid in cohort_ids}

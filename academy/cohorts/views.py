@@ -1,29 +1,211 @@
-from flask import Blueprint, abort, render_template
+import re
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
+from sqlmodel import select
 
 from .. import db
-from ..admin.queries import cohort_people
-from ..models import Cohort
+from ..charts import burn_up_chart, sparkline
+from ..curriculum.store import catalogue
+from ..models import Cohort, Decision, User, utcnow
 from ..policy import authorize, managed_cohort_ids, may_view_cohort, role_required
-from .queries import cohort_summaries
+from ..reviews.queries import (
+    returned_twice,
+    review_service_levels,
+    service_levels_by_cohort,
+    trainee_activity,
+)
+from . import queries
+from .exports import csv_text, iso
 
 bp = Blueprint("cohorts", __name__)
+
+
+def sl_settings() -> dict:
+    return {
+        "target_hours": float(current_app.config["REVIEW_TARGET_HOURS"]),
+        "objective": float(current_app.config["REVIEW_OBJECTIVE"]),
+    }
 
 
 @bp.get("/cohorts")
 @role_required("manager")
 def index():
-    cohorts = cohort_summaries(db.session(), managed_cohort_ids(current_user))
-    return render_template("cohorts/index.html", cohorts=cohorts)
+    s = db.session()
+    cohorts = queries.cohort_summaries(s, managed_cohort_ids(current_user))
+    today = utcnow().date()
+    health = queries.cohorts_health(s, [c.id for c in cohorts], today)
+    levels = service_levels_by_cohort(s, **sl_settings())
+    sparks = {
+        c.id: sparkline(
+            health[c.id].weekly,
+            label=f"Modules completed per week in {c.name}, last 12 weeks: " + ", ".join(map(str, health[c.id].weekly)),
+        )
+        for c in cohorts
+    }
+    return render_template("cohorts/index.html", cohorts=cohorts, health=health, levels=levels, sparks=sparks)
 
 
-@bp.get("/cohorts/<int:cohort_id>")
-def cohort(cohort_id: int):
+def cohort_or_404(cohort_id: int) -> Cohort:
     authorize(may_view_cohort(current_user, cohort_id), f"cohort {cohort_id}")
     found = db.session().get(Cohort, cohort_id)
     if found is None:
         abort(404, description="There is no such cohort.")
-    summary = cohort_summaries(db.session(), [cohort_id])[0]
+    return found
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+def cohort(cohort_id: int):
+    s, cat = db.session(), catalogue()
+    found = cohort_or_404(cohort_id)
+    data = queries.cohort_data(s, found, utcnow().date())
+    track = request.args.get("track", "")
+    track = track if cat.track(track) else ""
+    columns = [(mid, due, cat.get(mid)) for mid, due in data.plan if cat.get(mid)]
+    if track:
+        columns = [c for c in columns if c[2].track == track]
+    rows = list(data.rows)
+    sort = request.args.get("sort", "name")
+    if sort == "progress":
+        rows.sort(key=lambda r: (-r.done, r.name))
+    burn = queries.burn_up(data)
+    now = utcnow()
+    ids = [r.trainee_id for r in data.rows]
     return render_template(
-        "cohorts/cohort.html", cohort=found, summary=summary, people=cohort_people(db.session(), cohort_id)
+        "cohorts/cohort.html",
+        cohort=found,
+        data=data,
+        rows=rows,
+        columns=columns,
+        track=track,
+        sort=sort,
+        tracks=cat.tracks,
+        burn=burn,
+        chart=burn_up_chart(
+            burn.actual,
+            burn.planned,
+            burn.total,
+            burn.forecast,
+            title=f"Burn-up of {found.name}: module completions against the plan",
+        ),
+        at_risk=queries.at_risk(data, trainee_activity(s, ids), returned_twice(s, ids), now),
+        funnel=[(f, cat.get(f.module_id)) for f in queries.funnel(data) if cat.get(f.module_id)],
+        levels=review_service_levels(s, cohort_id=found.id, **sl_settings()),
+        target=sl_settings()["target_hours"],
+        states=queries.CELL_STATES,
     )
+
+
+def csv_response(text: str, name: str) -> Response:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "export"
+    response = Response(text, mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
+    return response
+
+
+@bp.get("/cohorts/<int:cohort_id>/progress.csv")
+def export_progress(cohort_id: int):
+    """One row per trainee and module of the plan: status, dates, attempts and mentor."""
+    s, cat = db.session(), catalogue()
+    found = cohort_or_404(cohort_id)
+    data = queries.cohort_data(s, found, utcnow().date())
+    lab_attempts: dict[tuple[int, str], int] = {}
+    for a in data.attempts:
+        lab_attempts[(a.trainee_id, a.module_id)] = lab_attempts.get((a.trainee_id, a.module_id), 0) + 1
+    header = [
+        "cohort",
+        "trainee",
+        "email",
+        "mentor",
+        "module_id",
+        "module",
+        "track",
+        "status",
+        "due_date",
+        "opened_at",
+        "read_at",
+        "completed_at",
+        "lab_attempts",
+    ]
+    rows = []
+    for row in data.rows:
+        for mid, due in data.plan:
+            module, progress = cat.get(mid), data.progress.get((row.trainee_id, mid))
+            rows.append(
+                [
+                    found.name,
+                    row.name,
+                    row.email,
+                    row.mentor or "",
+                    mid,
+                    module.title if module else mid,
+                    module.track if module else "",
+                    row.cells[mid],
+                    due.isoformat(),
+                    iso(progress.opened_at) if progress else "",
+                    iso(progress.read_at) if progress else "",
+                    iso(progress.completed_at) if progress else "",
+                    lab_attempts.get((row.trainee_id, mid), 0),
+                ]
+            )
+    return csv_response(csv_text(header, rows), f"{found.name}-progress")
+
+
+@bp.get("/cohorts/<int:cohort_id>/reviews.csv")
+def export_reviews(cohort_id: int):
+    """The review log: every submission of the cohort's trainees, and its decision."""
+    s, cat = db.session(), catalogue()
+    found = cohort_or_404(cohort_id)
+    data = queries.cohort_data(s, found, utcnow().date())
+    names = {r.trainee_id: r.name for r in data.rows}
+    ids = [a.id for a in data.attempts]
+    decisions = (
+        {
+            d.attempt_id: (d, name)
+            for d, name in s.exec(
+                select(Decision, User.display_name)
+                .join(User, User.id == Decision.mentor_id)
+                .where(Decision.attempt_id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
+    header = [
+        "trainee",
+        "module_id",
+        "lab_id",
+        "lab",
+        "attempt",
+        "status",
+        "submitted_at",
+        "decided_at",
+        "mentor",
+        "outcome",
+        "hours_to_decision",
+        "criteria_ticked",
+        "comment",
+    ]
+    rows = []
+    for a in data.attempts:
+        decision, mentor = decisions.get(a.id, (None, ""))
+        lab = cat.lab(a.lab_id)
+        hours = round((decision.decided_at - a.submitted_at).total_seconds() / 3600, 1) if decision else ""
+        rows.append(
+            [
+                names.get(a.trainee_id, ""),
+                a.module_id,
+                a.lab_id,
+                lab.title if lab else a.lab_id,
+                a.number,
+                a.status,
+                iso(a.submitted_at),
+                iso(decision.decided_at) if decision else "",
+                mentor,
+                decision.outcome if decision else "",
+                hours,
+                decision.criteria if decision else "",
+                decision.comment if decision else "",
+            ]
+        )
+    return csv_response(csv_text(header, rows), f"{found.name}-reviews")

@@ -273,3 +273,62 @@ def module_journey(session: Session, catalogue: Catalogue, trainee_id: int, modu
     labs = [LabView(lab, [v for v in views if v.attempt.lab_id == lab.id]) for lab in module.labs]
     progress = session.get(ModuleProgress, (trainee_id, module.id))
     return ModuleJourney(progress, missing_prerequisites(session, catalogue, trainee_id, module), quiz, labs)
+
+
+# ------------------------------------------------------------------ a trainee's record, for mentors and managers
+
+
+@dataclass(frozen=True)
+class Event:
+    at: object  # datetime
+    text: str
+    module: Module | None
+
+
+def timeline(session: Session, catalogue: Catalogue, trainee_id: int, limit: int = 200) -> list[Event]:
+    """What the trainee did and what happened to their work, newest first, in four queries."""
+    events = []
+    for p in session.exec(select(ModuleProgress).where(ModuleProgress.trainee_id == trainee_id)):
+        module = catalogue.get(p.module_id)
+        title = module.title if module else p.module_id
+        events.append(Event(p.opened_at, f"Opened “{title}”", module))
+        if p.read_at:
+            events.append(Event(p.read_at, f"Read “{title}”", module))
+        if p.completed_at:
+            events.append(Event(p.completed_at, f"Completed “{title}”", module))
+    for q in session.exec(select(QuizAttempt).where(QuizAttempt.trainee_id == trainee_id)):
+        module = catalogue.get(q.module_id)
+        verdict = "passed" if q.passed else "did not pass"
+        events.append(Event(q.created_at, f"Knowledge check {verdict} ({q.correct}/{q.total})", module))
+    attempts = list(session.exec(select(LabAttempt).where(LabAttempt.trainee_id == trainee_id)))
+    for a in attempts:
+        lab = catalogue.lab(a.lab_id)
+        events.append(
+            Event(
+                a.submitted_at,
+                f"Submitted “{lab.title if lab else a.lab_id}”, attempt {a.number}",
+                catalogue.get(a.module_id),
+            )
+        )
+    for view in attempt_views(session, attempts):
+        if view.decision:
+            lab = catalogue.lab(view.attempt.lab_id)
+            words = "approved" if view.decision.outcome == "approved" else "asked for changes on"
+            events.append(
+                Event(
+                    view.decision.decided_at,
+                    f"{view.mentor_name} {words} “{lab.title if lab else ''}”",
+                    catalogue.get(view.attempt.module_id),
+                )
+            )
+    events.sort(key=lambda e: e.at, reverse=True)
+    return events[:limit]
+
+
+def ready_forecast(path: LearningPath) -> date | None:
+    """When this trainee finishes the plan at their pace since the cohort started."""
+    from ..cohorts.queries import forecast_finish
+
+    if path.cohort is None:
+        return None
+    return forecast_finish(path.cohort.start_date, path.today, path.done_count, len(path.items))

@@ -14,7 +14,7 @@ from ..policy import authorize, may_view_trainee, role_required
 from . import services
 from .attachments import AttachmentRefused, check_file
 from .forms import ActionForm, EvidenceForm, QuizForm
-from .queries import attempt_views, learning_path
+from .queries import attempt_views, learning_path, ready_forecast, timeline
 from .services import LearningError
 
 bp = Blueprint("learning", __name__)
@@ -189,8 +189,17 @@ def trainee(trainee_id: int):
     person = db.session().get(User, trainee_id)
     if person is None:
         abort(404, description="There is no such trainee.")
-    path = learning_path(db.session(), catalogue(), trainee_id)
-    return render_template("learning/trainee.html", person=person, path=path)
+    s = db.session()
+    path = learning_path(s, catalogue(), trainee_id)
+    attempts = s.exec(select(LabAttempt).where(LabAttempt.trainee_id == trainee_id).order_by(LabAttempt.submitted_at))
+    return render_template(
+        "learning/trainee.html",
+        person=person,
+        path=path,
+        forecast=ready_forecast(path),
+        events=timeline(s, catalogue(), trainee_id),
+        attempts=attempt_views(s, list(attempts)),
+    )
 
 
 @bp.get("/trainees/<int:trainee_id>/progress")

@@ -227,6 +227,46 @@ def percentile(values: list[float], p: float) -> float | None:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+Outcome = tuple[float | None, bool]  # hours to decision (None while still waiting), within target
+
+
+def review_outcomes(
+    session: Session, *, target_hours: float, since: datetime, now: datetime, cohort_id: int | None = None
+) -> list[tuple[int, str | None, Outcome]]:
+    """(cohort id, deciding mentor, outcome) for every submission of the window that counts: decided ones,
+    and those still waiting past the target (a miss already). Ones still inside their target are left out."""
+    query = (
+        select(LabAttempt.submitted_at, Decision.decided_at, User.display_name, CohortTrainee.cohort_id)
+        .join(CohortTrainee, CohortTrainee.trainee_id == LabAttempt.trainee_id)
+        .outerjoin(Decision, Decision.attempt_id == LabAttempt.id)
+        .outerjoin(User, User.id == Decision.mentor_id)
+        .where(LabAttempt.submitted_at >= since, LabAttempt.status != "withdrawn")
+    )
+    if cohort_id is not None:
+        query = query.where(CohortTrainee.cohort_id == cohort_id)
+    found = []
+    for submitted, decided, mentor_name, cid in session.exec(query):
+        if decided is None:
+            if (now - submitted).total_seconds() / 3600 > target_hours:
+                found.append((cid, None, (None, False)))
+            continue
+        hours = (decided - submitted).total_seconds() / 3600
+        found.append((cid, mentor_name, (hours, hours <= target_hours)))
+    return found
+
+
+def service_level(name: str, outcomes: list[Outcome], objective: float) -> ServiceLevel:
+    decided_hours = [h for h, _ in outcomes if h is not None]
+    return ServiceLevel(
+        name,
+        len(outcomes),
+        sum(ok for _, ok in outcomes),
+        median(decided_hours) if decided_hours else None,
+        percentile(decided_hours, 0.9),
+        objective,
+    )
+
+
 def review_service_levels(
     session: Session,
     *,
@@ -236,40 +276,27 @@ def review_service_levels(
     cohort_id: int | None = None,
     now: datetime | None = None,
 ) -> list[ServiceLevel]:
-    """Overall first, then per mentor: submissions of the window decided within the target. A submission
-    still waiting past the target counts as a miss already."""
+    """Overall first, then per mentor, over the last `window_days`."""
     now = now or utcnow()
-    since = now - timedelta(days=window_days)
-    query = (
-        select(LabAttempt.submitted_at, Decision.decided_at, Decision.mentor_id, User.display_name)
-        .outerjoin(Decision, Decision.attempt_id == LabAttempt.id)
-        .outerjoin(User, User.id == Decision.mentor_id)
-        .where(LabAttempt.submitted_at >= since, LabAttempt.status != "withdrawn")
+    rows = review_outcomes(
+        session, target_hours=target_hours, since=now - timedelta(days=window_days), now=now, cohort_id=cohort_id
     )
-    if cohort_id is not None:
-        query = query.join(CohortTrainee, CohortTrainee.trainee_id == LabAttempt.trainee_id).where(
-            CohortTrainee.cohort_id == cohort_id
-        )
-    overall: list[tuple[float | None, bool]] = []  # (hours to decision, or None while waiting; within target)
-    per_mentor: dict[str, list[tuple[float | None, bool]]] = {}
-    for submitted, decided, _mentor_id, mentor_name in session.exec(query):
-        if decided is None:
-            if (now - submitted).total_seconds() / 3600 > target_hours:
-                overall.append((None, False))  # waiting past the target: a miss already
-            continue  # still inside its target: not counted yet
-        hours = (decided - submitted).total_seconds() / 3600
-        overall.append((hours, hours <= target_hours))
-        per_mentor.setdefault(mentor_name, []).append((hours, hours <= target_hours))
+    per_mentor: dict[str, list[Outcome]] = {}
+    for _, mentor, outcome in rows:
+        if mentor is not None:
+            per_mentor.setdefault(mentor, []).append(outcome)
+    return [service_level("All mentors", [o for _, _, o in rows], objective)] + [
+        service_level(name, outcomes, objective) for name, outcomes in sorted(per_mentor.items())
+    ]
 
-    def level(name: str, rows: list[tuple[float | None, bool]]) -> ServiceLevel:
-        decided_hours = [h for h, _ in rows if h is not None]
-        return ServiceLevel(
-            name,
-            len(rows),
-            sum(ok for _, ok in rows),
-            median(decided_hours) if decided_hours else None,
-            percentile(decided_hours, 0.9),
-            objective,
-        )
 
-    return [level("All mentors", overall)] + [level(name, rows) for name, rows in sorted(per_mentor.items())]
+def service_levels_by_cohort(
+    session: Session, *, target_hours: float, objective: float, window_days: int = 30, now: datetime | None = None
+) -> dict[int, ServiceLevel]:
+    now = now or utcnow()
+    by_cohort: dict[int, list[Outcome]] = {}
+    for cid, _, outcome in review_outcomes(
+        session, target_hours=target_hours, since=now - timedelta(days=window_days), now=now
+    ):
+        by_cohort.setdefault(cid, []).append(outcome)
+    return {cid: service_level("All mentors", outcomes, objective) for cid, outcomes in by_cohort.items()}

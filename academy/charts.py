@@ -1,0 +1,102 @@
+"""Small SVG charts drawn on the server: no script, no network, printable, each with a text alternative.
+
+Colours come from presentation attributes (the CSP refuses inline styles) and are told apart by shape and
+dash as well as by colour.
+"""
+
+from datetime import date
+
+from markupsafe import Markup
+
+INK, PLAN, ACTUAL, FORECAST, GRID = "#1b2430", "#6b7685", "#1d4e89", "#b26a00", "#d9dee5"
+
+
+def _points(coords) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+
+
+def sparkline(values: list[int], *, label: str, width: int = 120, height: int = 28) -> Markup:
+    """A line of weekly values; the label says what it shows in words."""
+    top = max(values + [1])
+    step = width / max(len(values) - 1, 1)
+    coords = [(i * step, height - 2 - (v / top) * (height - 4)) for i, v in enumerate(values)]
+    return Markup(
+        '<svg class="sparkline" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="{label}">'
+        '<title>{label}</title><polyline fill="none" stroke="{c}" stroke-width="2" points="{pts}"/></svg>'
+    ).format(w=width, h=height, label=label, c=ACTUAL, pts=_points(coords))
+
+
+def burn_up_chart(
+    actual: list[tuple[date, int]], planned: list[tuple[date, int]], total: int, forecast: date | None, *, title: str
+) -> Markup:
+    """Completed modules over time against the plan, with the forecast to the finish as a dashed line."""
+    width, height, left, right, top, bottom = 720, 300, 56, 20, 16, 44
+    start = planned[0][0] if planned else date.today()
+    plan_end = max([d for d, _ in planned] + [d for d, _ in actual] + [start])
+    # a forecast far past the plan would squash the chart: show at most half the plan's length beyond its end
+    end = max(plan_end, min(forecast, plan_end + (plan_end - start) / 2)) if forecast else plan_end
+    span = max((end - start).days, 1)
+    ceiling = max(total, 1)
+
+    def x(d: date) -> float:
+        return left + (d - start).days / span * (width - left - right)
+
+    def y(n: float) -> float:
+        return height - bottom - n / ceiling * (height - top - bottom)
+
+    parts = [
+        Markup(
+            '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="burnup-title burnup-desc">'
+            '<title id="burnup-title">{t}</title>'
+        ).format(w=width, h=height, t=title)
+    ]
+    done = actual[-1][1] if actual else 0
+    desc = f"{done} of {total} module completions so far; the plan line reaches {total} on {end:%d %b %Y}."
+    if forecast:
+        desc += f" At the current pace the cohort finishes around {forecast:%d %b %Y}."
+    parts.append(Markup('<desc id="burnup-desc">{}</desc>').format(desc))
+    for i in range(5):  # horizontal grid with labels
+        n = ceiling * i / 4
+        parts.append(
+            Markup(
+                '<line x1="{l}" x2="{r}" y1="{y:.1f}" y2="{y:.1f}" stroke="{g}"/>'
+                '<text x="{tx}" y="{ty:.1f}" font-size="11" text-anchor="end" fill="{ink}">{n}</text>'
+            ).format(l=left, r=width - right, y=y(n), g=GRID, tx=left - 6, ty=y(n) + 4, ink=INK, n=round(n))
+        )
+    for d, anchor in ((start, "start"), (start + (end - start) / 2, "middle"), (end, "end")):  # the x axis
+        parts.append(
+            Markup('<text x="{x:.1f}" y="{y}" font-size="11" text-anchor="{a}" fill="{ink}">{d}</text>').format(
+                x=x(d), y=height - bottom + 18, a=anchor, ink=INK, d=d.strftime("%d %b %y")
+            )
+        )
+    parts.append(
+        Markup('<polyline fill="none" stroke="{c}" stroke-width="2" stroke-dasharray="6 4" points="{p}"/>').format(
+            c=PLAN, p=_points((x(d), y(n)) for d, n in planned)
+        )
+    )
+    parts.append(
+        Markup('<polyline fill="none" stroke="{c}" stroke-width="3" points="{p}"/>').format(
+            c=ACTUAL, p=_points((x(d), y(n)) for d, n in actual)
+        )
+    )
+    for d, n in actual:
+        parts.append(Markup('<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{c}"/>').format(x=x(d), y=y(n), c=ACTUAL))
+    if forecast and actual:
+        last_day, last_n = actual[-1]
+        parts.append(
+            Markup(
+                '<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{c}" '
+                'stroke-width="2" stroke-dasharray="2 4"/>'
+            ).format(x1=x(last_day), y1=y(last_n), x2=x(forecast), y2=y(total), c=FORECAST)
+        )
+    legend = ((ACTUAL, "0", "completed"), (PLAN, "6 4", "planned pace"), (FORECAST, "2 4", "forecast"))
+    for i, (colour, dash, name) in enumerate(legend):
+        lx = left + i * 150
+        parts.append(
+            Markup(
+                '<line x1="{a}" x2="{b}" y1="{y}" y2="{y}" stroke="{c}" stroke-width="3" '
+                'stroke-dasharray="{d}"/><text x="{t}" y="{ty}" font-size="12" fill="{ink}">{n}</text>'
+            ).format(a=lx, b=lx + 28, y=height - 8, c=colour, d=dash, t=lx + 34, ty=height - 4, ink=INK, n=name)
+        )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
