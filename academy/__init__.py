@@ -31,9 +31,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("ACADEMY")
     app.config.update(overrides or {})
-    app.config.setdefault(
-        "MAX_CONTENT_LENGTH", app.config["MAX_ATTACHMENTS"] * app.config["MAX_ATTACHMENT_BYTES"] + 2**20
-    )
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
+        app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_ATTACHMENTS"] * app.config["MAX_ATTACHMENT_BYTES"] + 2**20
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.setdefault("DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'academy.db'}")
     if not app.config.get("SECRET_KEY"):

@@ -25,12 +25,18 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_on_connect(dbapi_connection, _record):
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see _sqlite_on_begin
+    # SQLite's own lower() knows only ASCII; Python's agrees with PostgreSQL and User.normalise_email
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 def _sqlite_on_begin(connection):

@@ -27,7 +27,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import bindparam, case, extract, func
+from sqlalchemy import case, extract, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
@@ -57,12 +57,12 @@ class AcademyFigures:
     decision_seconds: float
 
 
-def trainee_status():
+def trainee_status(today: date):
     """Per cohort trainee: behind when a planned module is past its due date and not done; else not started
-    when they have opened no module at all; else on track. `:today` is a bound parameter."""
+    when they have opened no module at all; else on track."""
     overdue_not_done = (
         select(CohortModule.module_id)
-        .where(CohortModule.cohort_id == CohortTrainee.cohort_id, CohortModule.due_date < bindparam("today"))
+        .where(CohortModule.cohort_id == CohortTrainee.cohort_id, CohortModule.due_date < today)
         .where(
             ~select(ModuleProgress.module_id)
             .where(
@@ -70,6 +70,7 @@ def trainee_status():
                 ModuleProgress.module_id == CohortModule.module_id,
                 ModuleProgress.completed_at.is_not(None),
             )
+            .correlate_except(ModuleProgress)  # to the trainee two levels up, too
             .exists()
         )
         .exists()
@@ -80,14 +81,13 @@ def trainee_status():
 
 def trainees_per_cohort(session: Session, today: date) -> list[tuple[str, dict[str, int]]]:
     """Every cohort, with or without trainees, and its trainees counted by status, in one query."""
-    members = select(CohortTrainee.cohort_id, trainee_status().label("status")).subquery()
+    members = select(CohortTrainee.cohort_id, trainee_status(today).label("status")).subquery()
     counts = [func.count(case((members.c.status == status, 1))) for status in TRAINEE_STATUSES]
     rows = session.exec(
         select(Cohort.name, *counts)
         .outerjoin(members, members.c.cohort_id == Cohort.id)
         .group_by(Cohort.id, Cohort.name)
-        .order_by(Cohort.name),
-        params={"today": today},
+        .order_by(Cohort.name)
     ).all()
     return [(name, dict(zip(TRAINEE_STATUSES, numbers, strict=True))) for name, *numbers in rows]
 

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from .errors import render_error
 
 csrf = CSRFProtect()
-PUBLIC_ENDPOINTS = {"static", "health.healthz", "health.readyz", "accounts.login", "accounts.welcome", "metrics.scrape"}
+PUBLIC_ENDPOINTS = {"static", "health.healthz", "health.readyz", "accounts.login", "accounts.welcome"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -30,7 +30,7 @@ def refuse_nul_characters():
 
 
 def security_headers(response):
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers.setdefault("Content-Security-Policy", CSP)  # a stricter one set by a view stays
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"

@@ -56,6 +56,8 @@ def read_rows(text: str) -> tuple[list[ImportRow], list[str]]:
     header = tuple(cell.strip().lower() for cell in lines[0][1])
     if header[:4] != HEADER:
         return [], ["The first row must name the columns: " + ", ".join(HEADER) + "."]
+    if len(lines) == 1:
+        return [], ["There are no people after the header row."]
     if len(lines) - 1 > MAX_ROWS:
         return [], [f"At most {MAX_ROWS} people per import."]
     rows = []
@@ -132,7 +134,7 @@ def apply_import(session: Session, cohort: Cohort, plan: ImportPlan) -> list[tup
             user = accounts.create_user(session=session, email=row.email, display_name=row.name, roles=[row.role])
             invited.append((user, accounts.password_link_token(session, user, purpose="invite")))
         elif session.get(UserRole, (user.id, row.role)) is None:
-            session.add(UserRole(user_id=user.id, role=row.role))
+            accounts.set_roles(session, user, accounts.roles_of(session, user.id) | {row.role})
             session.flush()
         people[row.email] = user
         mentor = people.get(row.mentor_email) or (

@@ -256,6 +256,8 @@ def add_member(cohort_id: int):
         try:
             if user is None:
                 raise CohortError("No account has this email; create the person first under People.", "email")
+            if form.mentor.data and mentor is None:
+                raise CohortError("Choose one of this cohort's mentors.", "mentor")
             cohorts.add_member(
                 session=s,
                 cohort=cohort,

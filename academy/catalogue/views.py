@@ -41,7 +41,14 @@ def module(module_id: str):
 
 
 def render_module(
-    mod, *, trainee_id: int | None = None, status: int = 200, evidence_forms=None, quiz_error=None, quiz_answers=None
+    mod,
+    *,
+    trainee_id: int | None = None,
+    status: int = 200,
+    evidence_forms=None,
+    quiz_error=None,
+    quiz_answers=None,
+    lab_errors=None,
 ):
     cat = catalogue()
     journey = module_journey(db.session(), cat, trainee_id, mod) if trainee_id else None
@@ -58,4 +65,5 @@ def render_module(
         action_form=ActionForm(),
         quiz_error=quiz_error,
         quiz_answers=quiz_answers or {},
+        lab_errors=lab_errors or {},
     ), status

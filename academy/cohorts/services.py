@@ -44,10 +44,27 @@ def create_cohort(
 
 
 def update_cohort(*, session: Session, cohort: Cohort, name: str, start: date, end: date) -> None:
+    """New name and dates; when the dates move, the plan's due dates are spread over the new span."""
     cohort.name = _check_details(session, name, start, end, cohort.id)
+    moved = (cohort.start_date, cohort.end_date) != (start, end)
     cohort.start_date, cohort.end_date = start, end
     session.add(cohort)
+    if moved:
+        respread_plan(session, cohort)
     audit.record(session, "cohort.updated", cohort.name, start=start, end=end)
+
+
+def respread_plan(session: Session, cohort: Cohort) -> None:
+    """Keep the plan's modules and their order; spread their due dates evenly from start to planned end."""
+    rows = session.exec(
+        select(CohortModule)
+        .where(CohortModule.cohort_id == cohort.id)
+        .order_by(CohortModule.due_date, CohortModule.module_id)
+    ).all()
+    span = (cohort.end_date - cohort.start_date).days
+    for i, row in enumerate(rows):
+        row.due_date = cohort.start_date + timedelta(days=span * (i + 1) // len(rows))
+        session.add(row)
 
 
 def set_plan(*, session: Session, catalogue: Catalogue, cohort: Cohort, track_ids: list[str]) -> int:

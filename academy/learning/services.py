@@ -54,6 +54,8 @@ def record_opened(session: Session, *, trainee_id: int, module: Module) -> None:
 def set_read(session: Session, catalogue: Catalogue, *, trainee_id: int, module: Module, read: bool) -> None:
     row = progress_row(session, trainee_id, module.id) or ModuleProgress(trainee_id=trainee_id, module_id=module.id)
     row.read_at = (row.read_at or utcnow()) if read else None
+    if not read:
+        row.completed_at = None  # a module not read is not complete (the database insists too)
     session.add(row)
     session.flush()
     refresh_completion(session, catalogue, trainee_id=trainee_id, module=module)

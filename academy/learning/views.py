@@ -116,17 +116,33 @@ def submit_lab(lab_id: str):
             max_files=current_app.config["MAX_ATTACHMENTS"],
         )
         s.commit()
-        send_pending_mail(s, request.host_url)
     except (LearningError, AttachmentRefused) as error:
         s.rollback()
-        field = getattr(error, "field", None) or "files"
-        getattr(form, field if field in ("evidence", "links", "files") else "evidence").errors.append(str(error))
-        return render_module(module, trainee_id=current_user.id, status=422, evidence_forms={lab.id: form})
-    except IntegrityError:  # a double submit raced the first: it is stored once
+        return lab_refused(module, lab, form, error)
+    except IntegrityError as error:
         s.rollback()
-        attempt = services._existing(s, LabAttempt, current_user.id, form.request_key.data)
+        if not services.is_duplicate_request(error):  # another tab submitted this lab a moment ago
+            return lab_refused(
+                module,
+                lab,
+                form,
+                services.LabClosed("This lab is waiting for a mentor already. Withdraw that submission to change it."),
+            )
+        attempt = services._existing(s, LabAttempt, current_user.id, form.request_key.data)  # the same form, twice
+    send_pending_mail(s, request.host_url)
     flash(f"Submitted for review: {lab.title} (attempt {attempt.number}). Your mentor has been told.", "success")
     return redirect(url_for("catalogue.module", module_id=module.id) + f"#lab-{lab.id}")
+
+
+def lab_refused(module, lab, form: EvidenceForm, error: Exception):
+    """The module page again, with the reason next to the field it concerns, or on the lab itself."""
+    field = getattr(error, "field", None) or ("files" if isinstance(error, AttachmentRefused) else None)
+    if field in ("evidence", "links", "files"):
+        getattr(form, field).errors.append(str(error))
+        return render_module(module, trainee_id=current_user.id, status=422, evidence_forms={lab.id: form})
+    return render_module(
+        module, trainee_id=current_user.id, status=422, evidence_forms={lab.id: form}, lab_errors={lab.id: str(error)}
+    )
 
 
 def read_files(form: EvidenceForm):
