@@ -92,7 +92,7 @@ def trainees_per_cohort(session: Session, today: date) -> list[tuple[str, dict[s
     return [(name, dict(zip(TRAINEE_STATUSES, numbers, strict=True))) for name, *numbers in rows]
 
 
-def review_queue(session: Session, now: datetime) -> tuple[int, float]:
+def waiting_submissions(session: Session, now: datetime) -> tuple[int, float]:
     """Submissions waiting for a decision, and how long the oldest has waited (0 when none waits)."""
     size, oldest = session.exec(
         select(func.count(), func.min(LabAttempt.submitted_at)).where(LabAttempt.status == "submitted")
@@ -122,7 +122,7 @@ def time_to_decision(session: Session, now: datetime) -> tuple[list[int], int, f
 
 
 def academy_figures(session: Session, now: datetime) -> AcademyFigures:
-    size, oldest = review_queue(session, now)
+    size, oldest = waiting_submissions(session, now)
     buckets, count, total = time_to_decision(session, now)
     return AcademyFigures(trainees_per_cohort(session, now.astimezone().date()), size, oldest, buckets, count, total)
 
@@ -131,12 +131,16 @@ class AcademyCollector:
     """Yields the academy figures at each scrape; registered on the registry that serves /metrics."""
 
     def describe(self):
-        return list(self.families(None))
+        return [self.database_up(), *self.families(None)]
 
-    def collect(self):
-        up = GaugeMetricFamily(
+    @staticmethod
+    def database_up() -> GaugeMetricFamily:
+        return GaugeMetricFamily(
             "academy_metrics_database_up", "1 when this scrape read the academy figures from the database, else 0."
         )
+
+    def collect(self):
+        up = self.database_up()
         try:
             figures = academy_figures(db.session(), utcnow())
         except SQLAlchemyError as error:

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from .errors import render_error
 
 csrf = CSRFProtect()
-PUBLIC_ENDPOINTS = {"static", "health.healthz", "health.readyz", "accounts.login", "accounts.welcome"}
+PUBLIC_ENDPOINTS = {"static", "health.healthz", "health.readyz", "accounts.login", "accounts.welcome", "metrics.scrape"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -17,6 +17,8 @@ CSP = (
 def require_sign_in():
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or current_user.is_authenticated:
         return None
+    if request.blueprint == "api" or request.endpoint == "api_docs.openapi":
+        return None  # the API authenticates every request with its own bearer token
     from .accounts.auth import login_manager
 
     return login_manager.unauthorized()
