@@ -6,7 +6,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, jsonify
+from flask_openapi3 import Info, OpenAPI
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,8 +23,15 @@ DEFAULTS = {
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: defaults, then ACADEMY_* environment variables, then `overrides` (tests)."""
-    app = Flask(
+    app = OpenAPI(
         __name__,
+        info=Info(title="SRE Academy API", version="1.0.0"),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "description": "A personal access token"}},
+        doc_prefix="/api/v1",
+        doc_url="/openapi.json",
+        doc_ui=False,
+        validation_error_status=422,
+        validation_error_callback=api_validation_error,
         instance_relative_config=True,
         template_folder=str(REPO_ROOT / "templates"),
         static_folder=str(REPO_ROOT / "static"),
@@ -43,6 +51,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from . import admin, catalogue, cli, cohorts, db, errors, health, metrics, reviews, security
     from .accounts import auth
     from .accounts.views import bp as accounts_bp
+    from .api.docs import bp as api_docs_bp
+    from .api.views import api
     from .curriculum import store
     from .curriculum.render import render_text
     from .learning.views import bp as learning_bp
@@ -62,8 +72,11 @@ def create_app(overrides: dict | None = None) -> Flask:
         cohorts.bp,
         admin.bp,
         notifications_bp,
+        api_docs_bp,
     ):
         app.register_blueprint(blueprint)
+    app.register_api(api)
+    security.csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on
     cli.init_app(app)
     metrics.init_app(app)
     app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely
@@ -99,3 +112,11 @@ def navigation_counts() -> dict:
     if current_user.has_role("mentor"):
         counts["review_queue_count"] = queue_count(s, current_user.id)
     return counts
+
+
+def api_validation_error(error):
+    """A request the API's models refuse: 422 with each problem, in the API's error shape."""
+    problems = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in error.errors()]
+    response = jsonify(error="Invalid request", detail=problems)
+    response.status_code = 422
+    return response

@@ -38,6 +38,8 @@ ACTIONS = (
     "cohort.plan_set",
     "cohort.imported",
     "lab.decided",
+    "token.created",
+    "token.revoked",
 )
 
 

@@ -133,5 +133,28 @@ def create_user(email, name, roles, password):
     click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
 
 
+token_group = AppGroup("token", help="Personal access tokens for the API.")
+academy.add_command(token_group)
+
+
+@token_group.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Where the token will be used.")
+def token_create(email, name):
+    """Create an API token for EMAIL and print it (it is shown only this once)."""
+    from .api.tokens import TokenError, create_token
+
+    with Session(db.engine(), expire_on_commit=False) as session:
+        user = accounts.user_by_email(session, email)
+        if user is None or not user.is_active:
+            raise click.ClickException(f"No active account has the email {email}.")
+        try:
+            token, _ = create_token(session, user=user, name=name)
+        except TokenError as error:
+            raise click.ClickException(str(error)) from error
+        session.commit()
+    click.echo(token)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(academy)

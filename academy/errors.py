@@ -34,6 +34,8 @@ def render_error(status: int, detail: str):
 
 
 def handle_http_error(error: HTTPException):
+    if error.response is not None:  # a response made on purpose (the API's validation errors)
+        return error.response
     if error.code == 413:
         from flask import current_app
 

@@ -248,3 +248,18 @@ class Notification(SQLModel, table=True):
     link: str = Field(max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal access token for the REST API. Only its SHA-256 is kept; the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), nullable=False, index=True))
+    name: str = Field(max_length=80)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None

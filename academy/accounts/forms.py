@@ -24,3 +24,7 @@ class ChangePasswordForm(SetPasswordForm):
 
 class ProfileForm(FlaskForm):
     display_name = StringField("Display name", validators=[DataRequired("Enter a name."), Length(max=120)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired("Name the token."), Length(max=80)])

@@ -2,10 +2,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, logout_user
 
 from .. import audit, db
+from ..api import tokens
+from ..learning.forms import ActionForm
 from ..models import User
 from . import services
 from .auth import home_url, safe_next, start_session
-from .forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm
+from .forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm, TokenForm
 from .services import AccountError
 
 bp = Blueprint("accounts", __name__)
@@ -99,4 +101,52 @@ def account():
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
     status = 400 if request.method == "POST" else 200
-    return render_template("accounts/account.html", user=user, profile=profile, password=password), status
+    return render_account(user, profile=profile, password=password, status=status)
+
+
+def render_account(user, *, profile=None, password=None, token_form=None, new_token=None, status=200):
+    return render_template(
+        "accounts/account.html",
+        user=user,
+        status=status,
+        profile=profile or ProfileForm(prefix="profile", display_name=user.display_name),
+        password=password or ChangePasswordForm(prefix="password"),
+        token_form=token_form or TokenForm(prefix="token"),
+        new_token=new_token,
+        tokens=tokens.tokens_of(db.session(), user.id),
+        revoke_form=ActionForm(),
+    ), status
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    s = db.session()
+    user = s.get(User, current_user.id)
+    form = TokenForm(prefix="token")
+    if form.validate_on_submit():
+        try:
+            token, _ = tokens.create_token(s, user=user, name=form.name.data)
+        except tokens.TokenError as error:
+            form.name.errors.append(str(error))
+        else:
+            s.commit()
+            return render_account(user, new_token=token)
+    return render_account(user, token_form=form, status=400)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    s = db.session()
+    if not ActionForm().validate_on_submit():
+        flash("This form has expired; reload the page and try again.", "error")
+        return redirect(url_for("accounts.account") + "#tokens")
+    try:
+        row = tokens.revoke_token(s, user_id=current_user.id, token_id=token_id)
+    except tokens.TokenError as error:
+        flash(str(error), "error")
+    else:
+        s.commit()
+        flash(f"The token “{row.name}” is revoked; programs using it are refused from now on.", "success")
+    return redirect(url_for("accounts.account") + "#tokens")

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -18,8 +19,11 @@ def test_manager_opens_a_cohort_and_downloads_the_csv(app, live_server, page, pe
         now = utcnow()
         for i, trainee in enumerate(trainees):
             for module_id in ("linux-shell", "files-permissions", "networking")[: i % 4]:
-                s.add(ModuleProgress(trainee_id=trainee.id, module_id=module_id, opened_at=now, read_at=now,
-                                     completed_at=now))
+                s.add(
+                    ModuleProgress(
+                        trainee_id=trainee.id, module_id=module_id, opened_at=now, read_at=now, completed_at=now
+                    )
+                )
         s.commit()
 
     sign_in_as(page, live_server, "mina@example.com")
@@ -40,7 +44,7 @@ def test_manager_opens_a_cohort_and_downloads_the_csv(app, live_server, page, pe
         page.get_by_role("link", name="Download progress (CSV)").click()
     download = info.value
     assert download.suggested_filename == "Dublin-2027-progress.csv"
-    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     assert len(rows) == 12 * len({r["module_id"] for r in rows})
     done = [r for r in rows if r["trainee"] == "Trainee 04" and r["status"] == "done"]
     assert {r["module_id"] for r in done} == {"linux-shell", "files-permissions", "networking"}

@@ -1,0 +1,215 @@
+"""What the API accepts and answers, as pydantic models: the OpenAPI document is generated from these."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text = str
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="What went wrong, in a few words")
+    detail: str | list | dict | None = Field(None, description="More about it: a sentence, or the fields at fault")
+
+
+class PageQuery(Strict):
+    page: int = Field(1, ge=1, le=100_000, description="Page number, from 1")
+    per_page: int = Field(50, ge=1, le=100, description="Items per page, at most 100")
+
+
+class PageOut(BaseModel):
+    page: int
+    per_page: int
+    total: int
+
+
+class MeOut(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    roles: list[str]
+
+
+# ------------------------------------------------------------------ catalogue
+
+
+class TrackOut(BaseModel):
+    id: str
+    title: str
+    order: int
+    description: str
+
+
+class TrackPage(PageOut):
+    items: list[TrackOut]
+
+
+class LabOut(BaseModel):
+    id: str
+    title: str
+    steps: list[str]
+    acceptance_criteria: list[str]
+    evidence: list[str]
+
+
+class ModuleOut(BaseModel):
+    id: str
+    title: str
+    track: str
+    order: int
+    prerequisites: list[str]
+    estimated_minutes: int
+    objectives: list[str]
+    quiz_questions: int = Field(description="How many questions the knowledge check has (answers are never sent)")
+    labs: list[LabOut]
+    content_hash: str
+
+
+class ModulePage(PageOut):
+    items: list[ModuleOut]
+
+
+class ModuleQuery(PageQuery):
+    track: str | None = Field(None, max_length=80, description="Only the modules of this track")
+
+
+class ModulePath(Strict):
+    module_id: str = Field(max_length=80)
+
+
+# ------------------------------------------------------------------ the caller's progress and lab evidence
+
+
+class LabStatusOut(BaseModel):
+    lab_id: str
+    status: Literal["Not started", "Submitted", "Changes requested", "Approved"]
+
+
+class ProgressOut(BaseModel):
+    module_id: str
+    status: Literal["Not started", "In progress", "Locked", "Done"]
+    due_date: date | None
+    read_at: datetime | None
+    completed_at: datetime | None
+    labs: list[LabStatusOut]
+
+
+class ProgressPage(PageOut):
+    items: list[ProgressOut]
+
+
+class LabPath(Strict):
+    lab_id: str = Field(max_length=80)
+
+
+class EvidenceIn(Strict):
+    evidence: str = Field(min_length=1, max_length=50_000, description="Markdown: what was done and seen")
+    links: list[str] = Field(default_factory=list, max_length=10, description="http(s) addresses")
+    request_key: str | None = Field(
+        None, pattern=r"^[0-9a-f]{32}$", description="32 hex characters; the same key sent twice stores one attempt"
+    )
+
+
+class AttemptOut(BaseModel):
+    id: int
+    lab_id: str
+    module_id: str
+    number: int
+    status: Literal["submitted", "withdrawn", "changes_requested", "approved"]
+    submitted_at: datetime
+
+
+# ------------------------------------------------------------------ reviews
+
+
+class QueueQuery(PageQuery):
+    cohort_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    lab_id: str | None = Field(None, max_length=80)
+
+
+class QueueItemOut(BaseModel):
+    attempt_id: int
+    trainee_id: int
+    trainee_name: str
+    cohort_id: int
+    lab_id: str
+    lab_title: str
+    attempt_number: int
+    submitted_at: datetime
+    hours_waiting: float
+    past_target: bool
+    assigned_to_me: bool
+    claimed_by: str | None
+
+
+class QueuePage(PageOut):
+    items: list[QueueItemOut]
+
+
+class AttemptPath(Strict):
+    attempt_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class DecisionIn(Strict):
+    outcome: Literal["approved", "changes_requested"]
+    comment: str = Field("", max_length=20_000, description="Needed when requesting changes")
+    criteria: list[int] = Field(
+        default_factory=list, max_length=50, description="Indexes of the acceptance criteria the mentor found met"
+    )
+
+
+class DecisionOut(BaseModel):
+    id: int
+    attempt_id: int
+    outcome: str
+    comment: str
+    criteria: list[int]
+    decided_at: datetime
+
+
+# ------------------------------------------------------------------ cohorts
+
+
+class CohortOut(BaseModel):
+    id: int
+    name: str
+    start_date: date
+    end_date: date
+    trainees: int
+    completion_percent: int
+
+
+class CohortPage(PageOut):
+    items: list[CohortOut]
+
+
+class CohortPath(Strict):
+    cohort_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class MatrixRowOut(BaseModel):
+    trainee_id: int
+    name: str
+    mentor: str | None
+    done: int
+    cells: dict[str, Literal["not started", "in progress", "submitted", "changes requested", "done"]]
+
+
+class MatrixPage(PageOut):
+    modules: list[str] = Field(description="The plan's module ids, in due order: the matrix's columns")
+    items: list[MatrixRowOut]
+
+
+class AtRiskOut(BaseModel):
+    trainee_id: int
+    name: str
+    reasons: list[str]
+
+
+class AtRiskPage(PageOut):
+    items: list[AtRiskOut]

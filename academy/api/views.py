@@ -1,0 +1,336 @@
+"""The endpoints. Each asks academy.policy, as the pages do; errors are JSON with the right status."""
+
+import json
+import secrets
+from datetime import date
+
+from flask import abort, current_app, g, jsonify, request
+from flask_openapi3 import APIBlueprint, Tag
+from sqlalchemy.exc import IntegrityError
+
+from .. import db
+from ..accounts.auth import Account
+from ..accounts.services import roles_of
+from ..cohorts import queries as cohort_queries
+from ..curriculum.store import catalogue
+from ..learning import services as learning
+from ..learning.queries import learning_path
+from ..models import Cohort, Decision, LabAttempt, User, utcnow
+from ..notifications.services import send_pending_mail
+from ..policy import managed_cohort_ids, may_review, may_view_cohort
+from ..reviews import queries as review_queries
+from ..reviews import services as reviews
+from . import schemas as s
+from .tokens import note_use, token_owner
+
+ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
+api = APIBlueprint("api", __name__, url_prefix="/api/v1", abp_security=[{"bearer": []}], abp_responses=ERRORS)
+me_tag, catalogue_tag = Tag(name="me", description="The caller"), Tag(name="catalogue", description="The curriculum")
+labs_tag, reviews_tag = Tag(name="labs", description="Lab evidence"), Tag(name="reviews", description="Mentors")
+cohorts_tag = Tag(name="cohorts", description="Managers' view of cohorts")
+
+
+def error(status: int, message: str, detail=None):
+    return jsonify(error=message, detail=detail), status
+
+
+@api.before_request
+def authenticate():
+    """Bearer tokens only: the API ignores session cookies, so no browser can be tricked into calling it."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    found = token_owner(db.session(), token.strip()) if scheme.lower() == "bearer" else None
+    if found is None:
+        response, status = error(
+            401, "Not authenticated", "Send a personal access token: Authorization: Bearer <token>."
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="academy"'
+        return response, status
+    row, user = found
+    note_use(db.session(), db.engine(), row, writing=request.method not in db.SAFE_METHODS)
+    g.api_user = Account.of(user, roles_of(db.session(), user.id))
+    return None
+
+
+def caller() -> Account:
+    return g.api_user
+
+
+def require(allowed: bool, message: str = "Your account may not do this."):
+    if not allowed:
+        abort(403, description=message)
+
+
+def page_of(items: list, query: s.PageQuery) -> dict:
+    start = (query.page - 1) * query.per_page
+    return {
+        "page": query.page,
+        "per_page": query.per_page,
+        "total": len(items),
+        "items": items[start : start + query.per_page],
+    }
+
+
+# ------------------------------------------------------------------ me and the catalogue
+
+
+@api.get("/me", tags=[me_tag], responses={200: s.MeOut})
+def me():
+    """The signed-in person."""
+    user = caller()
+    return s.MeOut(id=user.id, email=user.email, display_name=user.display_name, roles=sorted(user.roles)).model_dump()
+
+
+@api.get("/catalogue/tracks", tags=[catalogue_tag], responses={200: s.TrackPage})
+def tracks(query: s.PageQuery):
+    """The curriculum's tracks, in order."""
+    return page_of([t.model_dump() for t in catalogue().tracks], query)
+
+
+def module_out(module) -> dict:
+    labs = [
+        s.LabOut(
+            id=lab.id,
+            title=lab.title,
+            steps=list(lab.spec.steps),
+            acceptance_criteria=list(lab.spec.acceptance_criteria),
+            evidence=list(lab.spec.evidence),
+        )
+        for lab in module.labs
+    ]
+    return s.ModuleOut(
+        id=module.id,
+        title=module.title,
+        track=module.track,
+        order=module.order,
+        prerequisites=list(module.prerequisites),
+        estimated_minutes=module.estimated_minutes,
+        objectives=list(module.objectives),
+        quiz_questions=len(module.questions),
+        labs=labs,
+        content_hash=module.content_hash,
+    ).model_dump()
+
+
+@api.get("/catalogue/modules", tags=[catalogue_tag], responses={200: s.ModulePage})
+def modules(query: s.ModuleQuery):
+    """The modules, in track order; knowledge-check answers are never included."""
+    found = [m for m in catalogue().ordered_modules() if not query.track or m.track == query.track]
+    return page_of([module_out(m) for m in found], query)
+
+
+@api.get("/catalogue/modules/<module_id>", tags=[catalogue_tag], responses={200: s.ModuleOut})
+def module(path: s.ModulePath):
+    """One module."""
+    found = catalogue().get(path.module_id)
+    if found is None:
+        abort(404, description="There is no module with that id.")
+    return module_out(found)
+
+
+# ------------------------------------------------------------------ the caller's progress and lab evidence
+
+
+@api.get("/me/progress", tags=[me_tag], responses={200: s.ProgressPage})
+def my_progress(query: s.PageQuery):
+    """The caller's own progress through their cohort's plan (empty when they are not a trainee of one)."""
+    session, cat = db.session(), catalogue()
+    path = learning_path(session, cat, caller().id)
+    attempts = session.exec(
+        learning.select(LabAttempt).where(LabAttempt.trainee_id == caller().id).order_by(LabAttempt.number)
+    ).all()
+    by_lab: dict[str, list] = {}
+    for attempt in attempts:
+        by_lab.setdefault(attempt.lab_id, []).append(attempt)
+    items = (
+        [
+            s.ProgressOut(
+                module_id=item.module.id,
+                status=item.status,
+                due_date=item.due,
+                read_at=item.progress.read_at if item.progress else None,
+                completed_at=item.progress.completed_at if item.progress else None,
+                labs=[
+                    s.LabStatusOut(lab_id=lab.id, status=learning.lab_status(by_lab.get(lab.id, [])))
+                    for lab in item.module.labs
+                ],
+            ).model_dump(mode="json")
+            for item in path.items
+        ]
+        if path.cohort
+        else []
+    )
+    return page_of(items, query)
+
+
+@api.post("/labs/<lab_id>/attempts", tags=[labs_tag], responses={201: s.AttemptOut, 409: s.ErrorOut})
+def submit_lab(path: s.LabPath, body: s.EvidenceIn):
+    """Submit lab evidence (text and links; attach files through the web page). Resending the same
+    request_key returns the stored attempt instead of a second one."""
+    require(caller().has_role("trainee"), "Only trainees submit lab evidence.")
+    cat, session = catalogue(), db.session()
+    lab = cat.lab(path.lab_id)
+    if lab is None:
+        abort(404, description="There is no lab with that id.")
+    key = body.request_key or secrets.token_hex(16)
+    try:
+        attempt = learning.submit_lab(
+            session,
+            cat,
+            trainee_id=caller().id,
+            lab=lab,
+            evidence=body.evidence,
+            links_text="\n".join(body.links),
+            files=[],
+            request_key=key,
+            max_files=current_app.config["MAX_ATTACHMENTS"],
+        )
+        session.commit()
+    except (learning.LabClosed, learning.PrerequisitesMissing) as refused:
+        session.rollback()
+        return error(409, "Conflict", str(refused))
+    except learning.LearningError as refused:
+        session.rollback()
+        return error(422, "Invalid evidence", str(refused))
+    except IntegrityError:
+        session.rollback()
+        attempt = learning._existing(session, LabAttempt, caller().id, key)
+        if attempt is None:
+            return error(409, "Conflict", "This lab is waiting for a mentor already.")
+    send_pending_mail(session, request.host_url)
+    return s.AttemptOut.model_validate(attempt, from_attributes=True).model_dump(mode="json"), 201
+
+
+# ------------------------------------------------------------------ reviews
+
+
+@api.get("/reviews", tags=[reviews_tag], responses={200: s.QueuePage})
+def review_queue(query: s.QueueQuery):
+    """The caller's review queue: their own trainees first, then oldest first."""
+    user = caller()
+    require(user.has_role("mentor") or user.has_role("admin"), "Only mentors have a review queue.")
+    target = float(current_app.config["REVIEW_TARGET_HOURS"])
+    items = review_queries.review_queue(
+        db.session(),
+        catalogue(),
+        user.id,
+        target_hours=target,
+        cohort_id=query.cohort_id,
+        lab_id=query.lab_id,
+        all_cohorts=user.has_role("admin"),
+    )
+    out = [
+        s.QueueItemOut(
+            attempt_id=i.attempt.id,
+            trainee_id=i.attempt.trainee_id,
+            trainee_name=i.trainee_name,
+            cohort_id=i.cohort_id,
+            lab_id=i.attempt.lab_id,
+            lab_title=i.lab_title,
+            attempt_number=i.attempt.number,
+            submitted_at=i.attempt.submitted_at,
+            hours_waiting=round(i.hours, 2),
+            past_target=i.late,
+            assigned_to_me=i.mine,
+            claimed_by=i.claimed_by_name,
+        ).model_dump(mode="json")
+        for i in items
+    ]
+    return page_of(out, query)
+
+
+@api.post("/reviews/<int:attempt_id>/decision", tags=[reviews_tag], responses={201: s.DecisionOut, 409: s.ErrorOut})
+def decide(path: s.AttemptPath, body: s.DecisionIn):
+    """Approve or request changes. Each attempt gets exactly one decision: a second one answers 409."""
+    session = db.session()
+    attempt = session.get(LabAttempt, path.attempt_id)
+    if attempt is None:
+        abort(404, description="There is no such submission.")
+    require(may_review(caller(), attempt.trainee_id), "Only a mentor serving this trainee's cohort may decide.")
+    try:
+        decision = reviews.decide(
+            session,
+            catalogue(),
+            attempt=attempt,
+            mentor=session.get(User, caller().id),
+            outcome=body.outcome,
+            comment=body.comment,
+            criteria=body.criteria,
+        )
+        session.commit()
+    except reviews.AlreadyDecided as refused:
+        session.rollback()
+        return error(409, "Already decided", str(refused))
+    except reviews.ReviewError as refused:
+        session.rollback()
+        return error(422, "Invalid decision", str(refused))
+    send_pending_mail(session, request.host_url)
+    return decision_out(decision), 201
+
+
+def decision_out(decision: Decision) -> dict:
+    return s.DecisionOut(
+        id=decision.id,
+        attempt_id=decision.attempt_id,
+        outcome=decision.outcome,
+        comment=decision.comment,
+        criteria=json.loads(decision.criteria),
+        decided_at=decision.decided_at,
+    ).model_dump(mode="json")
+
+
+# ------------------------------------------------------------------ cohorts
+
+
+@api.get("/cohorts", tags=[cohorts_tag], responses={200: s.CohortPage})
+def cohorts(query: s.PageQuery):
+    """The cohorts the caller owns (all of them for an admin)."""
+    user = caller()
+    require(user.has_role("manager") or user.has_role("admin"), "Only managers follow cohorts.")
+    found = cohort_queries.cohort_summaries(db.session(), managed_cohort_ids(user))
+    items = [
+        s.CohortOut(
+            id=c.id,
+            name=c.name,
+            start_date=c.start_date,
+            end_date=c.end_date,
+            trainees=c.trainees,
+            completion_percent=c.percent,
+        ).model_dump(mode="json")
+        for c in found
+    ]
+    return page_of(items, query)
+
+
+def cohort_data(cohort_id: int):
+    require(may_view_cohort(caller(), cohort_id), "You do not own this cohort.")
+    found = db.session().get(Cohort, cohort_id)
+    if found is None:
+        abort(404, description="There is no such cohort.")
+    return cohort_queries.cohort_data(db.session(), found, date.today())
+
+
+@api.get("/cohorts/<int:cohort_id>/progress", tags=[cohorts_tag], responses={200: s.MatrixPage})
+def cohort_progress(path: s.CohortPath, query: s.PageQuery):
+    """The progress matrix: one item per trainee, with each module's state."""
+    data = cohort_data(path.cohort_id)
+    rows = [
+        s.MatrixRowOut(trainee_id=r.trainee_id, name=r.name, mentor=r.mentor, done=r.done, cells=r.cells).model_dump()
+        for r in data.rows
+    ]
+    return {**page_of(rows, query), "modules": [mid for mid, _ in data.plan]}
+
+
+@api.get("/cohorts/<int:cohort_id>/at-risk", tags=[cohorts_tag], responses={200: s.AtRiskPage})
+def cohort_at_risk(path: s.CohortPath, query: s.PageQuery):
+    """Trainees behind by more than two modules, silent for 7 days, or with a lab returned twice."""
+    data = cohort_data(path.cohort_id)
+    ids = [r.trainee_id for r in data.rows]
+    session = db.session()
+    found = cohort_queries.at_risk(
+        data, review_queries.trainee_activity(session, ids), review_queries.returned_twice(session, ids), utcnow()
+    )
+    return page_of(
+        [s.AtRiskOut(trainee_id=r.row.trainee_id, name=r.row.name, reasons=r.reasons).model_dump() for r in found],
+        query,
+    )
