@@ -164,6 +164,57 @@ def synth(cohorts, trainees, seed):
     click.echo(f"Done in {time.monotonic() - started:.0f} s. The synthetic accounts' password is '{PASSWORD}'.")
 
 
+@academy.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path):
+    """Write a consistent snapshot of the database to PATH, while the app keeps serving."""
+    from .maintenance import MaintenanceError, backup
+
+    if path.exists():
+        raise click.ClickException(f"{path} exists already; choose a new file name.")
+    try:
+        backup(db.engine(), path)
+    except MaintenanceError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {path} ({path.stat().st_size:,} bytes).")
+
+
+@academy.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path, yes):
+    """Replace the database's contents with the backup at PATH."""
+    from .maintenance import MaintenanceError, restore
+
+    if not yes:
+        click.confirm(f"Replace everything in the database with {path}?", abort=True)
+    try:
+        restore(db.engine(), path)
+    except MaintenanceError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {path}.")
+
+
+@academy.command("export-user")
+@click.argument("email")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file (default: print).")
+@click.option("--with-files", is_flag=True, help="Include attachment contents, base64-encoded.")
+def export_user_command(email, output, with_files):
+    """Everything stored about a person, as JSON, for a data-protection request."""
+    from .maintenance import MaintenanceError, export_user, write_json
+
+    with Session(db.engine().execution_options(sqlite_deferred=True)) as session:
+        try:
+            data = export_user(session, email, with_files=with_files)
+        except MaintenanceError as error:
+            raise click.ClickException(str(error)) from error
+    if output:
+        write_json(data, output)
+        click.echo(f"Written to {output}.")
+    else:
+        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+
+
 token_group = AppGroup("token", help="Personal access tokens for the API.")
 academy.add_command(token_group)
 
