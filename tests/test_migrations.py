@@ -56,7 +56,6 @@ FIRST_DATA = {  # rows for the tables of the first migration
     ],
     "audit_entry": [
         {
-            "id": 1,
             "at": NOW,
             "actor_id": 2,
             "action": "cohort.created",
@@ -67,7 +66,7 @@ FIRST_DATA = {  # rows for the tables of the first migration
     ],
 }
 LATER_DATA = {  # rows for tables that later migrations add, written right after the migration that adds them
-    "login_attempt": [{"id": 1, "at": NOW, "email": "ann@example.com", "ip": "10.0.0.1", "succeeded": False}],
+    "login_attempt": [{"at": NOW, "email": "ann@example.com", "ip": "10.0.0.1", "succeeded": False}],
     "lab_attempt": [
         {
             "id": 1,
