@@ -99,9 +99,10 @@ def instance_secret_key(path: Path) -> str:
 
 def navigation_counts() -> dict:
     """The numbers in the navigation: unread notifications, and the review queue for mentors."""
+    from flask import g
     from flask_login import current_user
 
-    if not current_user or not current_user.is_authenticated:
+    if g.get("database_down") or not current_user or not current_user.is_authenticated:
         return {}
     from . import db
     from .notifications.services import unread_count

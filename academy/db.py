@@ -12,10 +12,10 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
@@ -29,7 +29,6 @@ def _sqlite_on_connect(dbapi_connection, _record):
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -67,11 +66,33 @@ def session() -> Session:
 
 
 def database_answers() -> bool:
+    """The database answers a query, and (SQLite) a writer could take the lock within a second."""
     try:
         with engine().connect() as conn:
             conn.execute(text("SELECT 1"))
+        if engine().dialect.name == "sqlite":
+            return sqlite_writable(engine())
         return True
     except Exception:  # noqa: BLE001 - any failure means "not ready"
+        return False
+
+
+def sqlite_writable(sqlite_engine: Engine, timeout: float = 1.0) -> bool:
+    """Take and drop the write lock on a connection of its own: a locked file is a database that cannot serve."""
+    import sqlite3
+
+    database = sqlite_engine.url.database
+    if not database or database == ":memory:":
+        return True
+    try:
+        probe = sqlite3.connect(database, timeout=timeout, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+        finally:
+            probe.close()
+        return True
+    except sqlite3.Error:
         return False
 
 
@@ -82,5 +103,8 @@ def _close_session(_exc):
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["academy.engine"] = make_engine(app.config["DATABASE_URL"])
+    app.extensions["academy.engine"] = make_engine(
+        app.config["DATABASE_URL"],
+        busy_timeout_ms=int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS)),
+    )
     app.teardown_appcontext(_close_session)

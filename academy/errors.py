@@ -2,9 +2,9 @@
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +48,27 @@ def handle_http_error(error: HTTPException):
     return render_error(error.code or 500, error.description or "")
 
 
+DATABASE_DOWN = (
+    "The academy's database is not answering just now, so nothing was changed. Please try again in a minute."
+)
+
+
 def handle_database_down(error: DBAPIError):
-    if isinstance(error, OperationalError) or error.connection_invalidated:
-        log.warning("database unavailable: %s", error.orig)
-        return render_error(
-            503,
-            ServiceUnavailable.description + " The database is not answering; "
-            "nothing was changed. Please try again in a moment.",
-        )
-    return handle_unexpected(error)
+    """The database went away or is locked: a clear 503 (page or JSON), drawn without asking the database."""
+    if not (isinstance(error, OperationalError) or error.connection_invalidated):
+        return handle_unexpected(error)
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+    g.database_down = True
+    title = TITLES[503]
+    if wants_json():
+        response = jsonify(error=title, detail=DATABASE_DOWN)
+    else:
+        # straight from the template: render_template would run context processors that ask the database
+        template = current_app.jinja_env.get_template("errors/unavailable.html")
+        response = make_response(template.render(title=title, detail=DATABASE_DOWN, request=request))
+    response.status_code = 503
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def handle_unexpected(error: Exception):
