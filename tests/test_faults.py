@@ -2,6 +2,7 @@
 app recovers by itself when the database is back. PostgreSQL runs as a throwaway server of this test's own
 (initdb into a temporary folder, another port), never the machine's shared one."""
 
+import contextlib
 import glob
 import os
 import shutil
@@ -65,10 +66,8 @@ def throwaway_postgres():
     try:
         server = ThrowawayPostgres(folder)
         yield server
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # stopped already
             server.stop()
-        except subprocess.CalledProcessError:
-            pass  # stopped already
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
