@@ -32,9 +32,10 @@ def burn_up_chart(
     """Completed modules over time against the plan, with the forecast to the finish as a dashed line."""
     width, height, left, right, top, bottom = 720, 300, 56, 20, 16, 44
     start = planned[0][0] if planned else date.today()
-    plan_end = max([d for d, _ in planned] + [d for d, _ in actual] + [start])
+    plan_end = max([d for d, _ in planned] + [start])
+    last_actual = max([d for d, _ in actual] + [plan_end])
     # a forecast far past the plan would squash the chart: show at most half the plan's length beyond its end
-    end = max(plan_end, min(forecast, plan_end + (plan_end - start) / 2)) if forecast else plan_end
+    end = max(last_actual, min(forecast, plan_end + (plan_end - start) / 2)) if forecast else last_actual
     span = max((end - start).days, 1)
     ceiling = max(total, 1)
 
@@ -51,7 +52,7 @@ def burn_up_chart(
         ).format(w=width, h=height, t=title)
     ]
     done = actual[-1][1] if actual else 0
-    desc = f"{done} of {total} module completions so far; the plan line reaches {total} on {end:%d %b %Y}."
+    desc = f"{done} of {total} module completions so far; the plan line reaches {total} on {plan_end:%d %b %Y}."
     if forecast:
         desc += f" At the current pace the cohort finishes around {forecast:%d %b %Y}."
     parts.append(Markup('<desc id="burnup-desc">{}</desc>').format(desc))

@@ -196,11 +196,13 @@ def burn_up(data: CohortData) -> BurnUp:
     )
     trainees = len(data.rows)
     total = trainees * len(data.plan)
-    last = min(today, cohort.end_date)
-    actual = [(d, sum(1 for f in finished if f <= d)) for d in weeks(cohort.start_date, max(last, cohort.start_date))]
+    # the actual line runs to today, past the planned end if work goes on: late completions still count
+    actual = [(d, sum(1 for f in finished if f <= d)) for d in weeks(cohort.start_date, max(today, cohort.start_date))]
     planned = [
         (d, trainees * sum(1 for _, due in data.plan if due <= d)) for d in weeks(cohort.start_date, cohort.end_date)
     ]
+    if total and len(finished) >= total:
+        return BurnUp(actual, planned, total, finished[-1])  # all done: the day the last module was finished
     return BurnUp(actual, planned, total, forecast_finish(cohort.start_date, today, len(finished), total))
 
 
@@ -317,6 +319,10 @@ def cohorts_health(
     for cid, completed in session.exec(
         select(CohortTrainee.cohort_id, ModuleProgress.completed_at)
         .join(ModuleProgress, ModuleProgress.trainee_id == CohortTrainee.trainee_id)
+        .join(
+            CohortModule,
+            and_(CohortModule.cohort_id == CohortTrainee.cohort_id, CohortModule.module_id == ModuleProgress.module_id),
+        )
         .where(CohortTrainee.cohort_id.in_(cohort_ids), ModuleProgress.completed_at >= since)
     ).all():
         index = min((completed.date() - since.date()).days // 7, weeks_back - 1)

@@ -98,7 +98,7 @@ def cohort(cohort_id: int):
 
 def csv_response(text: str, name: str) -> Response:
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "export"
-    response = Response(text, mimetype="text/csv; charset=utf-8")
+    response = Response(text, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
     return response
 

@@ -17,6 +17,7 @@ from ..models import (
     ModuleProgress,
     QuizAttempt,
     User,
+    utcnow,
 )
 from .services import lab_status, missing_prerequisites
 
@@ -99,7 +100,7 @@ class LearningPath:
 
 def learning_path(session: Session, catalogue: Catalogue, trainee_id: int, today: date | None = None) -> LearningPath:
     """Everything the learning path shows, in a fixed number of queries whatever the size of the academy."""
-    today = today or date.today()
+    today = today or utcnow().date()
     member = session.get(CohortTrainee, trainee_id)
     cohort = session.get(Cohort, member.cohort_id) if member else None
     progress = {
