@@ -61,7 +61,11 @@ def review_queue(
         query = query.where(LabAttempt.lab_id == lab_id)
     mine_first = case((CohortTrainee.mentor_id == mentor_id, 0), else_=1)
     rows = session.exec(query.order_by(mine_first, LabAttempt.submitted_at, LabAttempt.id)).all()
-    cohorts = dict(session.exec(select(Cohort.id, Cohort.name)).all()) if rows else {}
+    cohorts = (
+        dict(session.exec(select(Cohort.id, Cohort.name).where(Cohort.id.in_({r[2] for r in rows}))).all())
+        if rows
+        else {}
+    )
     claimers = (
         {
             u.id: u.display_name
