@@ -94,6 +94,7 @@ def test_tables_strikethrough_tasklists_admonitions_and_anchors():
     assert "<table>" in html and "<td>1</td>" in html
     assert "<s>old</s>" in html
     assert 'type="checkbox"' in html and "checked" in html
+    assert '<label><input class="task-list-item-checkbox"' in html  # a checkbox with its words as the label
     assert 'class="admonition warning"' in html and "Careful" in html
     assert [(h.level, h.anchor, h.text) for h in toc] == [(2, "first-part", "First part"), (3, "a-detail", "A detail")]
     assert '<h2 id="first-part">' in html

@@ -88,7 +88,7 @@ def _render_table_close(self, tokens, idx, options, env) -> str:
 
 def make_markdown() -> MarkdownIt:
     md = MarkdownIt("js-default", {"highlight": _highlight})
-    md.use(tasklists_plugin).use(admon_plugin).use(anchors_plugin, min_level=2, max_level=4)
+    md.use(tasklists_plugin, label=True).use(admon_plugin).use(anchors_plugin, min_level=2, max_level=4)
     md.validateLink = is_safe_url
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("table_open", _render_table_open)
