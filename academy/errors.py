@@ -37,13 +37,11 @@ def handle_http_error(error: HTTPException):
     if error.response is not None:  # a response made on purpose (the API's validation errors)
         return error.response
     if error.code == 413:
-        from flask import current_app
-
-        limit = current_app.config["MAX_ATTACHMENTS"], current_app.config["MAX_ATTACHMENT_BYTES"] // 1_000_000
+        limit = current_app.config["MAX_CONTENT_LENGTH"] // 1_000_000
         return render_error(
             413,
-            f"The upload is too large: attach at most {limit[0]} files of {limit[1]} MB each. "
-            "Nothing was saved; go back and try again with smaller files.",
+            f"The request is larger than the {limit} MB this site takes in one go. Nothing was "
+            "saved; go back and send less (lab evidence takes a few files of moderate size).",
         )
     return render_error(error.code or 500, error.description or "")
 

@@ -23,7 +23,7 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     message = EmailMessage()
     message["From"] = config.get("SMTP_FROM", "SRE Academy <academy@localhost>")
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())  # one line, whatever a name in it holds
     message.set_content(body)
     try:
         with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT", 25)), timeout=TIMEOUT_SECONDS) as smtp:
@@ -33,6 +33,6 @@ def send_mail(to: str, subject: str, body: str) -> bool:
                 smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD", ""))
             smtp.send_message(message)
         return True
-    except (OSError, smtplib.SMTPException) as error:
+    except (OSError, ValueError, smtplib.SMTPException) as error:
         log.warning("mail to %s not sent: %s", to, error)
         return False

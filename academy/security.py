@@ -1,5 +1,8 @@
 """Secure by default: sign-in required, CSRF on every form, no state change on GET, strict headers."""
 
+import re
+from urllib.parse import unquote_to_bytes
+
 from flask import Flask, abort, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -24,11 +27,43 @@ def require_sign_in():
     return login_manager.unauthorized()
 
 
-def refuse_nul_characters():
-    """No text field may carry a NUL character: PostgreSQL cannot store one, and no person types it."""
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, newline and carriage return are text
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def refuse(message: str):
+    abort(400, description=message + " Nothing was changed.")
+
+
+def refuse_bad_text():
+    """Text people type is UTF-8 without control characters: anything else is refused before a view sees it.
+    PostgreSQL cannot store NUL at all, and a mail header with a stray CR/LF is an injection."""
+    if request.method == "POST" and request.blueprint != "api" and request.endpoint != "metrics.scrape":
+        if request.mimetype not in FORM_TYPES and (request.content_length or request.mimetype):
+            refuse("This page takes a form submission (application/x-www-form-urlencoded or multipart/form-data).")
+        if request.mimetype == "application/x-www-form-urlencoded" and not urlencoded_is_utf8(
+            request.get_data(cache=True)
+        ):
+            refuse("The form is not valid UTF-8 text.")
+    if request.is_json and (b"\\u0000" in request.get_data(cache=True) or b"\x00" in request.get_data(cache=True)):
+        refuse("The request contains a NUL character, which text may not hold.")
     for values in (request.args, request.form):
-        if any("\x00" in value for _, value in values.items(multi=True)):
-            abort(400, description="The request contains a NUL character, not allowed in text. Nothing changed.")
+        for _, value in values.items(multi=True):
+            if "\x00" in value:
+                refuse("The request contains a NUL character, which text may not hold.")
+            if CONTROL.search(value):
+                refuse("The request contains control characters, which text may not hold.")
+            if "\ufffd" in value:
+                refuse("The request is not valid UTF-8 text.")
+
+
+def urlencoded_is_utf8(body: bytes) -> bool:
+    try:
+        for pair in body.split(b"&"):
+            unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def security_headers(response):
@@ -58,8 +93,8 @@ def csrf_refused(error: CSRFError):
 def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     csrf.init_app(app)
-    app.before_request(refuse_nul_characters)
     app.before_request(require_sign_in)
+    app.before_request(refuse_bad_text)
     app.after_request(security_headers)
     if app.config.get("SECURE_COOKIES"):
         app.after_request(hsts)

@@ -169,7 +169,9 @@ def test_a_claimed_submission_can_no_longer_be_withdrawn(as_role, people, academ
 
 def test_approve_with_ticked_criteria_is_stored_audited_and_notified(as_role, people, academy, db_session):
     attempt = submission(people, academy.trainee)
-    response = decide(as_role("mentor"), attempt, "approve", "Well done.", criteria=[0, 1, 99])
+    assert decide(as_role("mentor"), attempt, "approve", "x", criteria=[0, 99]).status_code == 422  # not this lab's
+    assert decisions(db_session, attempt) == []
+    response = decide(as_role("mentor"), attempt, "approve", "Well done.", criteria=[0, 1])
     assert response.status_code == 302
     [decision] = decisions(db_session, attempt)
     assert (decision.outcome, decision.comment, decision.mentor_id) == ("approved", "Well done.", academy.mentor.id)
@@ -353,7 +355,7 @@ def test_unread_count_list_and_marking_read(as_role, people, academy, db_session
     note = db_session.exec(select(Notification).where(Notification.user_id == academy.trainee.id)).one()
     note_id, link = note.id, note.link
     db_session.rollback()
-    assert as_role("trainee2").post("/notifications/read", data={"id": note_id}).status_code == 302
+    assert as_role("trainee2").post("/notifications/read", data={"id": note_id}).status_code == 404
     assert db_session.get(Notification, note_id).read_at is None, "another user's notification stays unread"
     db_session.rollback()
     response = trainee.post("/notifications/read", data={"id": note_id, "next": link})

@@ -1,8 +1,10 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from .passwords import MAX_LENGTH
+
+ONE_LINE = Regexp(r"^[^\r\n]*\Z", message="Keep it on one line.")
 
 
 class LoginForm(FlaskForm):
@@ -23,8 +25,8 @@ class ChangePasswordForm(SetPasswordForm):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField("Display name", validators=[DataRequired("Enter a name."), Length(max=120)])
+    display_name = StringField("Display name", validators=[DataRequired("Enter a name."), Length(max=120), ONE_LINE])
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired("Name the token."), Length(max=80)])
+    name = StringField("Token name", validators=[DataRequired("Name the token."), Length(max=80), ONE_LINE])

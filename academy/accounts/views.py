@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from .. import audit, db
@@ -101,6 +101,8 @@ def account():
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
     status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and not profile.errors and not password.errors:
+        flash("Nothing was sent to save: fill in your name or the password fields.", "error")
     return render_account(user, profile=profile, password=password, status=status)
 
 
@@ -145,7 +147,7 @@ def revoke_token(token_id: int):
     try:
         row = tokens.revoke_token(s, user_id=current_user.id, token_id=token_id)
     except tokens.TokenError as error:
-        flash(str(error), "error")
+        abort(404, description=str(error))
     else:
         s.commit()
         flash(f"The token “{row.name}” is revoked; programs using it are refused from now on.", "success")

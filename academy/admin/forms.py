@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..accounts.forms import ONE_LINE
 from ..models import ROLES
 
 EMAIL_PATTERN = r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$"
@@ -24,7 +25,7 @@ def role_choices():
 
 
 class UserForm(FlaskForm):
-    display_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=120)])
+    display_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=120), ONE_LINE])
     email = EmailField(
         "Email",
         validators=[
@@ -37,12 +38,12 @@ class UserForm(FlaskForm):
 
 
 class EditUserForm(FlaskForm):
-    display_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=120)])
+    display_name = StringField("Name", validators=[DataRequired("Enter the person's name."), Length(max=120), ONE_LINE])
     roles = MultiCheckboxField("Roles", choices=role_choices(), validators=[DataRequired("Choose at least one role.")])
 
 
 class CohortForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the cohort a name."), Length(max=120)])
+    name = StringField("Name", validators=[DataRequired("Give the cohort a name."), Length(max=120), ONE_LINE])
     start_date = DateField("Start date", validators=[DataRequired("Enter a start date as YYYY-MM-DD.")])
     end_date = DateField("Planned end date", validators=[DataRequired("Enter a planned end date as YYYY-MM-DD.")])
 

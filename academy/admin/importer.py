@@ -14,6 +14,7 @@ from sqlmodel import Session
 from ..accounts import services as accounts
 from ..cohorts.services import MEMBER_ROLES, add_member
 from ..models import Cohort, CohortStaff, CohortTrainee, User, UserRole
+from ..security import CONTROL
 
 MAX_ROWS = 2000
 MAX_BYTES = 1_000_000
@@ -88,6 +89,8 @@ def plan_import(session: Session, cohort: Cohort, text: str) -> ImportPlan:
 
 def _row_problems(session: Session, cohort: Cohort, row: ImportRow, in_file: dict, seen: set) -> list[str]:
     problems = []
+    if CONTROL.search(row.name + row.email + row.role + row.mentor_email):
+        problems.append("the row contains control characters")
     if not row.name or len(row.name) > 120:
         problems.append("a name of 1 to 120 characters is needed")
     if not EMAIL.match(row.email) or len(row.email) > 254:

@@ -8,6 +8,7 @@ from ..audit import ACTIONS
 from ..cohorts import services as cohorts
 from ..cohorts.services import CohortError
 from ..curriculum.store import catalogue
+from ..inputs import flag_or_400, id_or_400, page_number
 from ..mail import mail_enabled, send_mail
 from ..models import ROLES, Cohort, User
 from ..policy import admins_only
@@ -28,8 +29,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def page_arg() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    return page_number(request.args.get("page"))
 
 
 def get_or_404(model, object_id: int):
@@ -90,6 +90,8 @@ def edit_user(user_id: int):
     s = db.session()
     user = get_or_404(User, user_id)
     form = EditUserForm(display_name=user.display_name, roles=sorted(accounts.roles_of(s, user.id)))
+    if request.method == "POST" and "display_name" not in request.form:
+        abort(400, description="The form came without the person's name. Nothing was changed.")
     if form.validate_on_submit():
         try:
             accounts.update_profile(s, user, display_name=form.display_name.data)
@@ -108,7 +110,7 @@ def edit_user(user_id: int):
 def set_active(user_id: int):
     s = db.session()
     user = get_or_404(User, user_id)
-    active = request.form.get("active") == "1"
+    active = flag_or_400(request.form.get("active"), "activate or deactivate the account")
     if user.id == current_user.id and not active:
         flash("You cannot deactivate your own account.", "error")
     else:
@@ -281,15 +283,16 @@ def add_member(cohort_id: int):
 @admins_only
 def remove_member(cohort_id: int):
     s, cohort = db.session(), get_or_404(Cohort, cohort_id)
-    user_id, role = request.form.get("user_id", ""), request.form.get("role", "")
-    user = s.get(User, int(user_id)) if user_id.isdigit() else None
+    role = request.form.get("role", "")
+    user = s.get(User, id_or_400(request.form.get("user_id"), "person"))
     try:
         if user is None:
             raise CohortError("There is no such person.")
         cohorts.remove_member(session=s, cohort=cohort, user=user, role=role)
     except CohortError as error:
+        s.rollback()
         flash(str(error), "error")
-        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+        return cohort_page(cohort, 422)
     s.commit()
     flash(f"{user.display_name} is no longer a {role} of {cohort.name}; their history is kept.", "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))
@@ -302,15 +305,16 @@ def assign_mentor(cohort_id: int):
     form = AssignMentorForm(prefix="assign")
     if not form.validate_on_submit():
         return cohort_page(cohort, 400)
-    trainee = s.get(User, int(form.trainee.data)) if (form.trainee.data or "").isdigit() else None
-    mentor = s.get(User, int(form.mentor.data)) if (form.mentor.data or "").isdigit() else None
+    trainee = s.get(User, id_or_400(form.trainee.data, "trainee"))
+    mentor = s.get(User, id_or_400(form.mentor.data, "mentor")) if form.mentor.data else None
     try:
         if trainee is None or (form.mentor.data and mentor is None):
             raise CohortError("Choose a trainee and a mentor of this cohort.")
         cohorts.assign_mentor(session=s, cohort=cohort, trainee=trainee, mentor=mentor)
     except CohortError as error:
+        s.rollback()
         flash(str(error), "error")
-        return redirect(url_for("admin.cohort", cohort_id=cohort.id))
+        return cohort_page(cohort, 422)
     s.commit()
     flash(f"{trainee.display_name}'s mentor is now {mentor.display_name if mentor else 'not set'}.", "success")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id))

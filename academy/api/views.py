@@ -23,7 +23,15 @@ from ..reviews import services as reviews
 from . import schemas as s
 from .tokens import note_use, token_owner
 
-ERRORS = {401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut, 422: s.ErrorOut}
+ERRORS = {
+    400: s.ErrorOut,
+    401: s.ErrorOut,
+    403: s.ErrorOut,
+    404: s.ErrorOut,
+    413: s.ErrorOut,
+    422: s.ErrorOut,
+    503: s.ErrorOut,
+}
 api = APIBlueprint("api", __name__, url_prefix="/api/v1", abp_security=[{"bearer": []}], abp_responses=ERRORS)
 me_tag, catalogue_tag = Tag(name="me", description="The caller"), Tag(name="catalogue", description="The curriculum")
 labs_tag, reviews_tag = Tag(name="labs", description="Lab evidence"), Tag(name="reviews", description="Mentors")

@@ -38,6 +38,10 @@ class LabClosed(LearningError):
     pass
 
 
+class NotYours(LearningError):
+    """Someone else's object, or none: answered as "not found"."""
+
+
 # ------------------------------------------------------------------ reading
 
 
@@ -163,6 +167,16 @@ def submit_quiz(
     unanswered = [q for q in module.quiz.questions if not answers.get(q.id)]
     if unanswered:
         raise LearningError(f"Answer every question before submitting ({len(unanswered)} left).", "answers")
+    for q in module.quiz.questions:
+        chosen = answers[q.id]
+        if (
+            any(a not in q.choices for a in chosen)
+            or len(set(chosen)) != len(chosen)
+            or (not q.multiple and len(chosen) != 1)
+        ):
+            raise LearningError(
+                "Choose among the answers offered, one per question unless it says otherwise.", "answers"
+            )
     graded = grade(module, answers)
     attempt = QuizAttempt(
         trainee_id=trainee_id,
@@ -292,7 +306,7 @@ def withdraw(session: Session, *, trainee_id: int, attempt_id: int) -> LabAttemp
     """Take back a submission no mentor has started reviewing."""
     attempt = session.get(LabAttempt, attempt_id)
     if attempt is None or attempt.trainee_id != trainee_id:
-        raise LearningError("There is no such submission of yours.")
+        raise NotYours("There is no such submission of yours.")
     if attempt.status != "submitted":
         raise LabClosed("Only a submission still waiting for review can be withdrawn.")
     if claim_active(attempt):

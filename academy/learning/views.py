@@ -8,6 +8,7 @@ from sqlmodel import select
 from .. import db
 from ..catalogue.views import render_module
 from ..curriculum.store import catalogue, module_or_404
+from ..inputs import flag_or_400
 from ..models import Attachment, LabAttempt, QuizAttempt, User
 from ..notifications.services import send_pending_mail
 from ..policy import authorize, may_view_trainee, role_required
@@ -32,7 +33,7 @@ def mark_read(module_id: str):
     module = module_or_404(module_id)
     if not ActionForm().validate_on_submit():
         abort(400, description="This form has expired; reload the page and try again.")
-    read = request.form.get("read") == "1"
+    read = flag_or_400(request.form.get("read"), "mark the module read or not read")
     s = db.session()
     services.set_read(s, catalogue(), trainee_id=current_user.id, module=module, read=read)
     s.commit()
@@ -161,6 +162,8 @@ def withdraw(attempt_id: int):
     s = db.session()
     try:
         attempt = services.withdraw(s, trainee_id=current_user.id, attempt_id=attempt_id)
+    except services.NotYours as error:
+        abort(404, description=str(error))
     except LearningError as error:
         s.rollback()
         flash(str(error), "error")

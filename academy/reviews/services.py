@@ -79,7 +79,9 @@ def decide(
         raise ReviewError("Nobody decides on their own submission.")
     lab = catalogue.lab(attempt.lab_id)
     count = len(lab.spec.acceptance_criteria) if lab else 0
-    ticked = sorted({c for c in criteria if 0 <= c < count})
+    if any(not 0 <= c < count for c in criteria):
+        raise ReviewError("The ticked criteria are not ones of this lab.", "criteria")
+    ticked = sorted(set(criteria))
     moved = session.exec(
         update(LabAttempt).where(LabAttempt.id == attempt.id, LabAttempt.status == "submitted").values(status=outcome)
     ).rowcount

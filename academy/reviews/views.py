@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from .. import db
 from ..curriculum.store import catalogue
+from ..inputs import id_or_none
 from ..learning.forms import ActionForm
 from ..learning.queries import attempt_views, module_journey
 from ..learning.services import claim_active, lab_attempts
@@ -21,8 +22,7 @@ def target_hours() -> float:
 
 
 def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return id_or_none(request.args.get(name))
 
 
 @bp.get("/reviews")
@@ -99,7 +99,10 @@ def decide(attempt_id: int):
     attempt = attempt_or_404(attempt_id)
     authorize(may_review(current_user, attempt.trainee_id), f"decision on attempt {attempt_id}")
     form = DecisionForm()
-    ticked = [int(c) for c in request.form.getlist("criterion")[:50] if c.isdigit() and len(c) < 4]
+    raw_criteria = request.form.getlist("criterion")
+    ticked = [c for c in map(id_or_none, raw_criteria[:50]) if c is not None]
+    if len(ticked) != len(raw_criteria):
+        abort(422, description="The ticked criteria are not ones of this lab. Nothing was changed.")
     outcome = {"approve": "approved", "request_changes": "changes_requested"}.get(request.form.get("outcome", ""), "")
     s = db.session()
     if not form.validate_on_submit():

@@ -1,0 +1,31 @@
+"""Parsers for the few raw values views read from forms and query strings, outside WTForms."""
+
+import re
+
+from flask import abort
+
+_ID = re.compile(r"^[0-9]{1,9}$")
+
+
+def id_or_none(raw: str | None) -> int | None:
+    """A database id written in ASCII digits (at most nine of them), or None."""
+    return int(raw) if raw is not None and _ID.match(raw) else None
+
+
+def id_or_400(raw: str | None, what: str) -> int:
+    found = id_or_none(raw)
+    if found is None:
+        abort(400, description=f"Choose a valid {what}. Nothing was changed.")
+    return found
+
+
+def flag_or_400(raw: str | None, what: str) -> bool:
+    """A form's 0/1 switch; anything else is refused rather than read as "off"."""
+    if raw not in ("0", "1"):
+        abort(400, description=f"The form did not say whether to {what}. Nothing was changed.")
+    return raw == "1"
+
+
+def page_number(raw: str | None) -> int:
+    found = id_or_none(raw)
+    return found if found and found < 100_000 else 1
