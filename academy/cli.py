@@ -160,6 +160,7 @@ def synth(cohorts, trainees, seed):
         with click.progressbar(length=total, label="Writing rows    ", file=sys.stderr) as bar:
             counts = write(session, rows, bar.update)
         session.commit()
+    migrate.analyse(db.engine())
     click.echo(", ".join(f"{n:,} {table}" for table, n in counts.items()))
     click.echo(f"Done in {time.monotonic() - started:.0f} s. The synthetic accounts' password is '{PASSWORD}'.")
 

@@ -41,7 +41,9 @@ def _lower(value):
 def _sqlite_on_begin(connection):
     """Reads start a deferred transaction; anything that may write takes the write lock up front,
     so that it waits for its turn (busy timeout) instead of failing when it upgrades."""
-    if connection.get_execution_options().get("sqlite_deferred"):
+    if connection.get_execution_options().get("sqlite_immediate"):
+        reading = False  # a short write of its own inside a GET (a first visit)
+    elif connection.get_execution_options().get("sqlite_deferred"):
         reading = True  # a session that only reads, outside any request (tests, reports)
     else:
         reading = has_request_context() and request.method in SAFE_METHODS and not g.get("db_will_write")
@@ -52,6 +54,11 @@ def will_write() -> None:
     """Call before the first query of a GET that records something (a first visit), so that on SQLite
     its transaction takes the write lock up front."""
     g.db_will_write = True
+
+
+def short_write_session() -> Session:
+    """A session of its own for a small write during a read request; on SQLite it takes the lock up front."""
+    return Session(engine().execution_options(sqlite_immediate=True))
 
 
 def engine() -> Engine:

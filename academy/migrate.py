@@ -19,6 +19,15 @@ def alembic_config(connection) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
+    analyse(engine)
+
+
+def analyse(engine: Engine) -> None:
+    """Fresh planner statistics. PostgreSQL's autovacuum keeps its own; SQLite has none until asked, and
+    without them picks poor indexes on large tables."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
 
 
 def make_revision(engine: Engine, message: str) -> None:

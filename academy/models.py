@@ -190,6 +190,7 @@ class LabAttempt(SQLModel, table=True):
         CheckConstraint("number >= 1", name="number_positive"),
         Index("ix_lab_attempt_trainee_lab", "trainee_id", "lab_id"),
         Index("ix_lab_attempt_status_submitted", "status", "submitted_at"),
+        Index("ix_lab_attempt_submitted_at", "submitted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

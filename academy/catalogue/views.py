@@ -33,10 +33,10 @@ def module(module_id: str):
     mod = module_or_404(module_id)
     if not current_user.has_role("trainee"):
         return render_module(mod)
-    db.will_write()  # the first visit is recorded
-    s = db.session()
-    learning.record_opened(s, trainee_id=current_user.id, module=mod)
-    s.commit()
+    if learning.progress_row(db.session(), current_user.id, mod.id) is None:
+        with db.short_write_session() as s:  # the first visit, recorded without holding a lock while rendering
+            learning.record_opened(s, trainee_id=current_user.id, module=mod)
+            s.commit()
     return render_module(mod, trainee_id=current_user.id)
 
 

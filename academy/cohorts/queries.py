@@ -98,7 +98,28 @@ class CohortData:
         return sum(1 for mid, due in self.plan if due < self.today and row.cells.get(mid) != "done")
 
 
+# Plain rows, not ORM objects: a 40-trainee cohort has thousands of these, and the pages only read them.
+PROGRESS_COLUMNS = (
+    ModuleProgress.trainee_id,
+    ModuleProgress.module_id,
+    ModuleProgress.opened_at,
+    ModuleProgress.read_at,
+    ModuleProgress.completed_at,
+    ModuleProgress.content_hash,
+)
+ATTEMPT_COLUMNS = (
+    LabAttempt.id,
+    LabAttempt.trainee_id,
+    LabAttempt.module_id,
+    LabAttempt.lab_id,
+    LabAttempt.number,
+    LabAttempt.status,
+    LabAttempt.submitted_at,
+)
+
+
 def cohort_data(session: Session, cohort: Cohort, today: date | None = None) -> CohortData:
+    """Everything a cohort page, its exports and the API's matrix read, in five queries."""
     trainees = session.exec(
         select(User.id, User.display_name, User.email, CohortTrainee.mentor_id)
         .join(CohortTrainee, CohortTrainee.trainee_id == User.id)
@@ -124,7 +145,7 @@ def cohort_data(session: Session, cohort: Cohort, today: date | None = None) -> 
     progress = (
         {
             (p.trainee_id, p.module_id): p
-            for p in session.exec(select(ModuleProgress).where(ModuleProgress.trainee_id.in_(ids))).all()
+            for p in session.exec(select(*PROGRESS_COLUMNS).where(ModuleProgress.trainee_id.in_(ids))).all()
         }
         if ids
         else {}
@@ -132,7 +153,7 @@ def cohort_data(session: Session, cohort: Cohort, today: date | None = None) -> 
     attempts = (
         list(
             session.exec(
-                select(LabAttempt)
+                select(*ATTEMPT_COLUMNS)
                 .where(LabAttempt.trainee_id.in_(ids))
                 .order_by(LabAttempt.submitted_at, LabAttempt.id)
             ).all()

@@ -271,6 +271,26 @@ def service_level(name: str, outcomes: list[Outcome], objective: float) -> Servi
     )
 
 
+_levels_cache: dict[tuple, tuple[float, list]] = {}
+LEVELS_TTL_SECONDS = 60
+
+
+def cached_service_levels(session: Session, **settings) -> list["ServiceLevel"]:
+    """review_service_levels, computed at most once a minute per process: the figure covers 30 days, so a
+    minute's staleness changes nothing a reader could act on, and no other process depends on this copy."""
+    import time
+
+    from flask import current_app
+
+    key = (id(current_app._get_current_object()), *sorted(settings.items()))
+    found = _levels_cache.get(key)
+    if found and time.monotonic() - found[0] < LEVELS_TTL_SECONDS:
+        return found[1]
+    levels = review_service_levels(session, **settings)
+    _levels_cache[key] = (time.monotonic(), levels)
+    return levels
+
+
 def review_service_levels(
     session: Session,
     *,

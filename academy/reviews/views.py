@@ -39,7 +39,7 @@ def index():
         lab_id=lab_id,
         all_cohorts=current_user.has_role("admin"),
     )
-    levels = queries.review_service_levels(
+    levels = queries.cached_service_levels(
         s, target_hours=target_hours(), objective=float(current_app.config["REVIEW_OBJECTIVE"])
     )
     from ..models import utcnow
