@@ -75,6 +75,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         api_docs_bp,
     ):
         app.register_blueprint(blueprint)
+    if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):  # behind nginx: the client's address and scheme
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.register_api(api)
     security.csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on
     cli.init_app(app)

@@ -157,3 +157,26 @@ def test_nul_characters_are_refused_with_a_clear_message(as_role, method, path, 
     assert response.status_code == 400
     assert "NUL character" in response.get_data(as_text=True)
     assert db_session.exec(select(User).where(User.display_name.contains("Nul"))).first() is None
+
+
+def test_behind_a_trusted_proxy_the_client_address_counts_for_throttling(migrated):
+    from tests.conftest import People
+
+    app = make_app(migrated, TRUSTED_PROXIES=1)
+    empty_tables(app.extensions["academy.engine"])
+    People(app).user("alice@example.com", "trainee")
+    client = app.test_client()
+    for i in range(20):
+        sign_in(client, f"guess{i}@example.com", "wrong password 123", headers={"X-Forwarded-For": "203.0.113.7"})
+    refused = sign_in(client, "alice@example.com", headers={"X-Forwarded-For": "203.0.113.7"})
+    allowed = sign_in(client, "alice@example.com", headers={"X-Forwarded-For": "203.0.113.8"})
+    assert (refused.status_code, allowed.status_code) == (429, 302)
+    app.extensions["academy.engine"].dispose()
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_ignored(app, people):
+    people.user("alice@example.com", "trainee")
+    client = app.test_client()
+    for i in range(20):
+        sign_in(client, f"guess{i}@example.com", "wrong password 123", headers={"X-Forwarded-For": f"198.51.100.{i}"})
+    assert sign_in(client, "alice@example.com", headers={"X-Forwarded-For": "198.51.100.200"}).status_code == 429
