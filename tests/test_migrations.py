@@ -1,21 +1,18 @@
 """Migrations: a database made by the first migration, with data in it, goes through every later one and
 loses nothing; the result matches the models exactly."""
 
-import os
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 from academy import migrate
 from academy.accounts.services import hash_password
-from tests.conftest import make_app, sign_in
+from tests.conftest import fresh_database, make_app, sign_in
 
 NOW = datetime(2026, 10, 1, 9, 30, tzinfo=UTC)
 FIRST_DATA = {  # rows for the tables of the first migration
@@ -115,18 +112,8 @@ LATER_DATA = {  # rows for tables that later migrations add, written right after
 
 @pytest.fixture
 def empty_database(tmp_path):
-    server = os.environ.get("ACADEMY_TEST_DATABASE_URL")
-    if not server:
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    name = f"academy_migrations_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database(tmp_path, prefix="academy_migrations") as url:
+        yield url
 
 
 def revisions() -> list[str]:
