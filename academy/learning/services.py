@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..curriculum.loader import Catalogue, Module, RenderedLab
@@ -314,7 +313,3 @@ def withdraw(session: Session, *, trainee_id: int, attempt_id: int) -> LabAttemp
     attempt.status, attempt.withdrawn_at = "withdrawn", utcnow()
     session.add(attempt)
     return attempt
-
-
-def is_duplicate_request(error: IntegrityError) -> bool:
-    return "request" in str(error.orig).lower()

@@ -120,16 +120,15 @@ def submit_lab(lab_id: str):
     except (LearningError, AttachmentRefused) as error:
         s.rollback()
         return lab_refused(module, lab, form, error)
-    except IntegrityError as error:
+    except IntegrityError:
         s.rollback()
-        if not services.is_duplicate_request(error):  # another tab submitted this lab a moment ago
-            return lab_refused(
-                module,
-                lab,
-                form,
-                services.LabClosed("This lab is waiting for a mentor already. Withdraw that submission to change it."),
+        # the same form sent twice at once stores one attempt; another tab's submission a moment ago is a conflict
+        attempt = services._existing(s, LabAttempt, current_user.id, form.request_key.data)
+        if attempt is None:
+            closed = services.LabClosed(
+                "This lab is waiting for a mentor already. Withdraw that submission to change it."
             )
-        attempt = services._existing(s, LabAttempt, current_user.id, form.request_key.data)  # the same form, twice
+            return lab_refused(module, lab, form, closed)
     send_pending_mail(s, request.host_url)
     flash(f"Submitted for review: {lab.title} (attempt {attempt.number}). Your mentor has been told.", "success")
     return redirect(url_for("catalogue.module", module_id=module.id) + f"#lab-{lab.id}")
