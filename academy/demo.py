@@ -170,14 +170,15 @@ def history(session: Session, trainee_id: int, mentor_id: int, order, n: int, st
         return
     lab = upcoming.labs[0]
     now = datetime.now(UTC)
-    session.add(
-        ModuleProgress(
-            trainee_id=trainee_id,
-            module_id=upcoming.id,
-            opened_at=now - timedelta(days=4),
-            read_at=now - timedelta(days=3),
+    if session.get(ModuleProgress, (trainee_id, upcoming.id)) is None:  # opened and read, lab not yet approved
+        session.add(
+            ModuleProgress(
+                trainee_id=trainee_id,
+                module_id=upcoming.id,
+                opened_at=now - timedelta(days=4),
+                read_at=now - timedelta(days=3),
+            )
         )
-    ) if session.get(ModuleProgress, (trainee_id, upcoming.id)) is None else None
     if n in SENT_BACK:
         attempt = LabAttempt(
             trainee_id=trainee_id,
