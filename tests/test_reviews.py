@@ -460,6 +460,47 @@ def test_service_level_on_a_known_set(people, academy, db_session):
     assert by_name["Mentor2"].median_hours == pytest.approx(15)
 
 
+def decided_submission(session, trainee_id: int, mentor_id: int, lab_id: str, hours: float) -> None:
+    submitted = utcnow() - timedelta(days=2)
+    attempt = LabAttempt(
+        trainee_id=trainee_id,
+        module_id=MODULE,
+        lab_id=lab_id,
+        number=1,
+        status="approved",
+        evidence="e",
+        request_key=lab_id,
+        submitted_at=submitted,
+    )
+    session.add(attempt)
+    session.flush()
+    session.add(
+        Decision(
+            attempt_id=attempt.id,
+            mentor_id=mentor_id,
+            outcome="approved",
+            decided_at=submitted + timedelta(hours=hours),
+        )
+    )
+
+
+def test_the_queue_shows_the_service_level_of_the_mentors_own_cohorts(people, academy, as_role):
+    """Mentor serves cohort A; mentor2 serves A and B; the admin's queue is the whole academy's."""
+    with people.session() as s:
+        decided_submission(s, academy.trainee.id, academy.mentor.id, "lab-a", hours=2)
+        decided_submission(s, academy.outsider.id, academy.mentor2.id, "lab-b", hours=60)
+        s.commit()
+    from tests.test_cohort_dashboard import section, table_rows
+
+    def levels(who: str) -> dict[str, list[str]]:
+        page = as_role(who).get("/reviews").get_data(as_text=True)
+        return {row[0]: row[1:3] for row in table_rows(section(page, "sl-title"))}
+
+    assert levels("mentor") == {"All mentors": ["1", "100.0%"], "Mentor": ["1", "100.0%"]}
+    assert levels("mentor2") == {"All mentors": ["2", "50.0%"], "Mentor": ["1", "100.0%"], "Mentor2": ["1", "0.0%"]}
+    assert levels("admin")["All mentors"] == ["2", "50.0%"]
+
+
 def test_percentile_is_nearest_rank():
     assert queries.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) == 9
     assert queries.percentile([5], 0.9) == 5

@@ -3,14 +3,15 @@
 import csv
 import io
 from collections.abc import Iterable
+from datetime import date, datetime
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 def neutralise(value) -> str:
     """A cell that a spreadsheet would read as a formula gets a leading apostrophe (OWASP's advice)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    text = "" if value is None else value if type(value) is str else str(value)
+    return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
@@ -22,5 +23,7 @@ def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
     return "\ufeff" + out.getvalue()  # the byte-order mark makes spreadsheet programs read UTF-8
 
 
-def iso(value) -> str:
-    return value.isoformat(timespec="minutes") if hasattr(value, "hour") else (value.isoformat() if value else "")
+def iso(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.isoformat(timespec="minutes") if isinstance(value, datetime) else value.isoformat()

@@ -1,14 +1,16 @@
 """Reads for managers' pages: set-based, one query per figure."""
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from math import ceil
 from statistics import median
 
 from sqlalchemy import and_, case, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from ..models import Cohort, CohortModule, CohortTrainee, LabAttempt, ModuleProgress, User
+from ..models import Cohort, CohortModule, CohortTrainee, Decision, LabAttempt, ModuleProgress, User
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,6 @@ ATTEMPT_COLUMNS = (
     LabAttempt.lab_id,
     LabAttempt.number,
     LabAttempt.status,
-    LabAttempt.submitted_at,
 )
 
 
@@ -155,14 +156,14 @@ def cohort_data(session: Session, cohort: Cohort, today: date | None = None) -> 
             session.exec(
                 select(*ATTEMPT_COLUMNS)
                 .where(LabAttempt.trainee_id.in_(ids))
-                .order_by(LabAttempt.submitted_at, LabAttempt.id)
+                .order_by(LabAttempt.trainee_id, LabAttempt.lab_id, LabAttempt.number)
             ).all()
         )
         if ids
         else []
     )
     latest: dict[tuple[int, str], LabAttempt] = {}
-    for attempt in attempts:
+    for attempt in attempts:  # in attempt order per lab: the last one seen is the latest
         if attempt.status != "withdrawn":
             latest[(attempt.trainee_id, attempt.lab_id)] = attempt
     lab_states: dict[tuple[int, str], set[str]] = {}
@@ -173,6 +174,32 @@ def cohort_data(session: Session, cohort: Cohort, today: date | None = None) -> 
         cells = {mid: cell_state(progress.get((tid, mid)), lab_states.get((tid, mid), set())) for mid, _ in plan}
         rows.append(MatrixRow(tid, name, email, mentors.get(mentor_id), cells))
     return CohortData(cohort, plan, rows, progress, attempts, today or date.today())
+
+
+def review_log(session: Session, cohort_id: int):
+    """Every submission of the cohort's trainees, oldest first, with its decision and deciding mentor if any."""
+    mentor = aliased(User)
+    return session.exec(
+        select(
+            User.display_name.label("trainee"),
+            LabAttempt.module_id,
+            LabAttempt.lab_id,
+            LabAttempt.number,
+            LabAttempt.status,
+            LabAttempt.submitted_at,
+            Decision.decided_at,
+            mentor.display_name.label("mentor"),
+            Decision.outcome,
+            Decision.criteria,
+            Decision.comment,
+        )
+        .join(CohortTrainee, CohortTrainee.trainee_id == LabAttempt.trainee_id)
+        .join(User, User.id == LabAttempt.trainee_id)
+        .outerjoin(Decision, Decision.attempt_id == LabAttempt.id)
+        .outerjoin(mentor, mentor.id == Decision.mentor_id)
+        .where(CohortTrainee.cohort_id == cohort_id)
+        .order_by(LabAttempt.submitted_at, LabAttempt.id)
+    ).all()
 
 
 def cell_state(progress: ModuleProgress | None, lab_states: set[str]) -> str:
@@ -218,10 +245,9 @@ def burn_up(data: CohortData) -> BurnUp:
     trainees = len(data.rows)
     total = trainees * len(data.plan)
     # the actual line runs to today, past the planned end if work goes on: late completions still count
-    actual = [(d, sum(1 for f in finished if f <= d)) for d in weeks(cohort.start_date, max(today, cohort.start_date))]
-    planned = [
-        (d, trainees * sum(1 for _, due in data.plan if due <= d)) for d in weeks(cohort.start_date, cohort.end_date)
-    ]
+    actual = [(d, bisect_right(finished, d)) for d in weeks(cohort.start_date, max(today, cohort.start_date))]
+    dues = sorted(due for _, due in data.plan)
+    planned = [(d, trainees * bisect_right(dues, d)) for d in weeks(cohort.start_date, cohort.end_date)]
     if total and len(finished) >= total:
         return BurnUp(actual, planned, total, finished[-1])  # all done: the day the last module was finished
     return BurnUp(actual, planned, total, forecast_finish(cohort.start_date, today, len(finished), total))
@@ -285,21 +311,23 @@ def funnel(data: CohortData) -> list[Funnel]:
             submitted.setdefault(attempt.module_id, set()).add(attempt.trainee_id)
         if attempt.status == "changes_requested":
             returned.setdefault(attempt.module_id, set()).add(attempt.trainee_id)
-    result = []
-    for mid, _ in data.plan:
-        rows = [p for (tid, m), p in data.progress.items() if m == mid]
-        durations = [(p.completed_at - p.opened_at).total_seconds() / 86400 for p in rows if p.completed_at]
-        result.append(
-            Funnel(
-                mid,
-                len(rows),
-                len(submitted.get(mid, ())),
-                len(returned.get(mid, ())),
-                len(durations),
-                median(durations) if durations else None,
-            )
+    started: dict[str, int] = {}
+    durations: dict[str, list[float]] = {}
+    for (_tid, mid), p in data.progress.items():  # one pass over the progress rows, not one per module
+        started[mid] = started.get(mid, 0) + 1
+        if p.completed_at:
+            durations.setdefault(mid, []).append((p.completed_at - p.opened_at).total_seconds() / 86400)
+    return [
+        Funnel(
+            mid,
+            started.get(mid, 0),
+            len(submitted.get(mid, ())),
+            len(returned.get(mid, ())),
+            len(durations.get(mid, ())),
+            median(durations[mid]) if mid in durations else None,
         )
-    return result
+        for mid, _ in data.plan
+    ]
 
 
 # ------------------------------------------------------------------ the cohorts list

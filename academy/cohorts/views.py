@@ -2,12 +2,12 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
-from sqlmodel import select
+from markupsafe import Markup
 
 from .. import db
 from ..charts import burn_up_chart, sparkline
 from ..curriculum.store import catalogue
-from ..models import Cohort, Decision, User, utcnow
+from ..models import Cohort, utcnow
 from ..policy import authorize, managed_cohort_ids, may_view_cohort, role_required
 from ..reviews.queries import (
     returned_twice,
@@ -88,12 +88,33 @@ def cohort(cohort_id: int):
             burn.forecast,
             title=f"Burn-up of {found.name}: module completions against the plan",
         ),
+        cells=matrix_cells(columns, rows),
         at_risk=queries.at_risk(data, trainee_activity(s, ids), returned_twice(s, ids), now),
         funnel=[(f, cat.get(f.module_id)) for f in queries.funnel(data) if cat.get(f.module_id)],
-        levels=review_service_levels(s, cohort_id=found.id, **sl_settings()),
+        levels=review_service_levels(s, cohort_ids=[found.id], **sl_settings()),
+        levels_scope="this cohort's trainees",
         target=sl_settings()["target_hours"],
         states=queries.CELL_STATES,
+        symbols=SYMBOLS,
     )
+
+
+SYMBOLS = {"not started": "·", "in progress": "◐", "submitted": "●", "changes requested": "↺", "done": "✓"}
+
+
+def matrix_cells(columns: list, rows: list[queries.MatrixRow]) -> dict[int, Markup]:
+    """Each row's cells of the progress matrix, as HTML: a 40 × 29 matrix is 1,160 cells, and a template
+    call per cell was most of the page's time. Every (module, state) cell is built once, then joined."""
+    html = Markup(
+        '<td class="cell cell-{}" title="{}: {}"><span aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{}</span></td>'
+    )
+    cell = {
+        (mid, state): html.format(state.replace(" ", "-"), module.title, state, symbol, state)
+        for mid, _due, module in columns
+        for state, symbol in SYMBOLS.items()
+    }
+    return {row.trainee_id: Markup("").join(cell[mid, row.cells[mid]] for mid, _, _ in columns) for row in rows}
 
 
 def csv_response(text: str, name: str) -> Response:
@@ -127,10 +148,14 @@ def export_progress(cohort_id: int):
         "completed_at",
         "lab_attempts",
     ]
+    modules = []  # what every trainee's row of a module repeats, looked up once
+    for mid, due in data.plan:
+        module = cat.get(mid)
+        modules.append((mid, module.title if module else mid, module.track if module else "", due.isoformat()))
     rows = []
     for row in data.rows:
-        for mid, due in data.plan:
-            module, progress = cat.get(mid), data.progress.get((row.trainee_id, mid))
+        for mid, title, track, due in modules:
+            progress = data.progress.get((row.trainee_id, mid))
             rows.append(
                 [
                     found.name,
@@ -138,10 +163,10 @@ def export_progress(cohort_id: int):
                     row.email,
                     row.mentor or "",
                     mid,
-                    module.title if module else mid,
-                    module.track if module else "",
+                    title,
+                    track,
                     row.cells[mid],
-                    due.isoformat(),
+                    due,
                     iso(progress.opened_at) if progress else "",
                     iso(progress.read_at) if progress else "",
                     iso(progress.completed_at) if progress else "",
@@ -156,21 +181,6 @@ def export_reviews(cohort_id: int):
     """The review log: every submission of the cohort's trainees, and its decision."""
     s, cat = db.session(), catalogue()
     found = cohort_or_404(cohort_id)
-    data = queries.cohort_data(s, found, utcnow().date())
-    names = {r.trainee_id: r.name for r in data.rows}
-    ids = [a.id for a in data.attempts]
-    decisions = (
-        {
-            d.attempt_id: (d, name)
-            for d, name in s.exec(
-                select(Decision, User.display_name)
-                .join(User, User.id == Decision.mentor_id)
-                .where(Decision.attempt_id.in_(ids))
-            )
-        }
-        if ids
-        else {}
-    )
     header = [
         "trainee",
         "module_id",
@@ -187,25 +197,24 @@ def export_reviews(cohort_id: int):
         "comment",
     ]
     rows = []
-    for a in data.attempts:
-        decision, mentor = decisions.get(a.id, (None, ""))
-        lab = cat.lab(a.lab_id)
-        hours = round((decision.decided_at - a.submitted_at).total_seconds() / 3600, 1) if decision else ""
+    for e in queries.review_log(s, found.id):
+        lab = cat.lab(e.lab_id)
+        hours = round((e.decided_at - e.submitted_at).total_seconds() / 3600, 1) if e.decided_at else ""
         rows.append(
             [
-                names.get(a.trainee_id, ""),
-                a.module_id,
-                a.lab_id,
-                lab.title if lab else a.lab_id,
-                a.number,
-                a.status,
-                iso(a.submitted_at),
-                iso(decision.decided_at) if decision else "",
-                mentor,
-                decision.outcome if decision else "",
+                e.trainee,
+                e.module_id,
+                e.lab_id,
+                lab.title if lab else e.lab_id,
+                e.number,
+                e.status,
+                iso(e.submitted_at),
+                iso(e.decided_at),
+                e.mentor or "",
+                e.outcome or "",
                 hours,
-                decision.criteria if decision else "",
-                decision.comment if decision else "",
+                e.criteria if e.criteria is not None else "",
+                e.comment if e.comment is not None else "",
             ]
         )
     return csv_response(csv_text(header, rows), f"{found.name}-reviews")

@@ -1,5 +1,6 @@
 """Reads for mentors' pages: the queue, their trainees, and the review service level."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
@@ -235,10 +236,16 @@ Outcome = tuple[float | None, bool]  # hours to decision (None while still waiti
 
 
 def review_outcomes(
-    session: Session, *, target_hours: float, since: datetime, now: datetime, cohort_id: int | None = None
+    session: Session,
+    *,
+    target_hours: float,
+    since: datetime,
+    now: datetime,
+    cohort_ids: Collection[int] | None = None,
 ) -> list[tuple[int, str | None, Outcome]]:
     """(cohort id, deciding mentor, outcome) for every submission of the window that counts: decided ones,
-    and those still waiting past the target (a miss already). Ones still inside their target are left out."""
+    and those still waiting past the target (a miss already). Ones still inside their target are left out.
+    `cohort_ids` narrows it to those cohorts' trainees; None means the whole academy."""
     query = (
         select(LabAttempt.submitted_at, Decision.decided_at, User.display_name, CohortTrainee.cohort_id)
         .join(CohortTrainee, CohortTrainee.trainee_id == LabAttempt.trainee_id)
@@ -246,8 +253,8 @@ def review_outcomes(
         .outerjoin(User, User.id == Decision.mentor_id)
         .where(LabAttempt.submitted_at >= since, LabAttempt.status != "withdrawn")
     )
-    if cohort_id is not None:
-        query = query.where(CohortTrainee.cohort_id == cohort_id)
+    if cohort_ids is not None:
+        query = query.where(CohortTrainee.cohort_id.in_(cohort_ids))
     found = []
     for submitted, decided, mentor_name, cid in session.exec(query):
         if decided is None:
@@ -271,39 +278,20 @@ def service_level(name: str, outcomes: list[Outcome], objective: float) -> Servi
     )
 
 
-_levels_cache: dict[tuple, tuple[float, list]] = {}
-LEVELS_TTL_SECONDS = 60
-
-
-def cached_service_levels(session: Session, **settings) -> list["ServiceLevel"]:
-    """review_service_levels, computed at most once a minute per process: the figure covers 30 days, so a
-    minute's staleness changes nothing a reader could act on, and no other process depends on this copy."""
-    import time
-
-    from flask import current_app
-
-    key = (id(current_app._get_current_object()), *sorted(settings.items()))
-    found = _levels_cache.get(key)
-    if found and time.monotonic() - found[0] < LEVELS_TTL_SECONDS:
-        return found[1]
-    levels = review_service_levels(session, **settings)
-    _levels_cache[key] = (time.monotonic(), levels)
-    return levels
-
-
 def review_service_levels(
     session: Session,
     *,
     target_hours: float,
     objective: float,
     window_days: int = 30,
-    cohort_id: int | None = None,
+    cohort_ids: Collection[int] | None = None,
     now: datetime | None = None,
 ) -> list[ServiceLevel]:
-    """Overall first, then per mentor, over the last `window_days`."""
+    """Overall first, then per mentor, over the last `window_days`, for the trainees of `cohort_ids` (None: the
+    whole academy)."""
     now = now or utcnow()
     rows = review_outcomes(
-        session, target_hours=target_hours, since=now - timedelta(days=window_days), now=now, cohort_id=cohort_id
+        session, target_hours=target_hours, since=now - timedelta(days=window_days), now=now, cohort_ids=cohort_ids
     )
     per_mentor: dict[str, list[Outcome]] = {}
     for _, mentor, outcome in rows:

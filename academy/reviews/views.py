@@ -30,6 +30,7 @@ def int_arg(name: str) -> int | None:
 def index():
     s, cat = db.session(), catalogue()
     cohort_id, lab_id = int_arg("cohort"), request.args.get("lab", "")[:80] or None
+    everyone = current_user.has_role("admin")  # an admin's queue holds the whole academy; a mentor's, their cohorts
     items = queries.review_queue(
         s,
         cat,
@@ -37,10 +38,14 @@ def index():
         target_hours=target_hours(),
         cohort_id=cohort_id,
         lab_id=lab_id,
-        all_cohorts=current_user.has_role("admin"),
+        all_cohorts=everyone,
     )
-    levels = queries.cached_service_levels(
-        s, target_hours=target_hours(), objective=float(current_app.config["REVIEW_OBJECTIVE"])
+    cohorts = queries.served_cohorts(s, current_user.id)
+    levels = queries.review_service_levels(
+        s,
+        target_hours=target_hours(),
+        objective=float(current_app.config["REVIEW_OBJECTIVE"]),
+        cohort_ids=None if everyone else [c.id for c in cohorts],
     )
     from ..models import utcnow
 
@@ -48,7 +53,8 @@ def index():
         "reviews/index.html",
         items=items,
         trainees=queries.mentor_trainees(s, current_user.id),
-        cohorts=queries.served_cohorts(s, current_user.id),
+        cohorts=cohorts,
+        levels_scope="the whole academy" if everyone else "the trainees of the cohorts you serve",
         labs=[lab for m in cat.ordered_modules() for lab in m.labs],
         cohort_id=cohort_id,
         lab_id=lab_id,
