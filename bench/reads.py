@@ -27,10 +27,15 @@ class Page:
     path: str
     who: str | None  # whose session or token asks: trainee, mentor, manager, manager-token; None: nobody
     min_throughput: float | None  # target: share of the baseline's requests/s; None: no target set
+    reference: bool = False  # measured to show what any page of its kind can reach at best; no target
 
 
 PAGES = (
     Page("/healthz (baseline)", "/healthz", None, None),
+    # Two floors, no targets: what one database round trip costs, and what every signed-in page pays before
+    # its own work (the session checked in the database, the navigation counts, the layout).
+    Page("reference: one database query", "/readyz", None, None, reference=True),
+    Page("reference: smallest signed-in page", "/search", "trainee", None, reference=True),
     Page("module page", "/modules/{module_id}", "trainee", 0.5),
     Page("learning path", "/learn", "trainee", 0.3),
     Page("review queue", "/reviews", "mentor", 0.3),

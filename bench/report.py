@@ -32,7 +32,7 @@ def ratios(m: Measured, baseline: Measured) -> tuple[float, float]:
 
 def misses(m: Measured, baseline: Measured) -> list[str]:
     """What `m` missed: its throughput share, its p95, or nothing."""
-    if m is baseline:
+    if m is baseline or m.page.reference:
         return []
     throughput, p95 = ratios(m, baseline)
     found = []
@@ -48,6 +48,8 @@ def misses(m: Measured, baseline: Measured) -> list[str]:
 
 
 def target_text(m: Measured) -> str:
+    if m.page.reference:
+        return "none (a floor)"
     if m.page.who is None:
         return "baseline"
     share = f"≥ {m.page.min_throughput:g}× req/s, " if m.page.min_throughput is not None else ""
@@ -62,12 +64,33 @@ def read_table(run: DatabaseRun) -> list[str]:
     for m in run.measured:
         throughput, p95 = ratios(m, run.baseline)
         missed = misses(m, run.baseline)
-        met = "—" if m is run.baseline else ("yes" if not missed else "**no** (" + ", ".join(missed) + ")")
+        met = (
+            "—"
+            if m is run.baseline or m.page.reference
+            else ("yes" if not missed else "**no** (" + ", ".join(missed) + ")")
+        )
         out.append(
             f"| {m.page.name} | `{m.path}` | {m.rps:,.1f} | {m.p50_ms:.1f} | {m.p95_ms:.1f} | {m.p99_ms:.1f} "
             f"| {throughput:.3f} | {p95:.2f} | {target_text(m)} | {met} | {m.load_1m:.1f} |"
         )
     return out
+
+
+def floors(run: DatabaseRun) -> list[str]:
+    """What the two reference pages say about every target: no page can be cheaper than its floor."""
+    found = {m.page.path: m for m in run.measured if m.page.reference}
+    query, signed_in = found.get("/readyz"), found.get("/search")
+    if not (query and signed_in):
+        return []
+    q, _ = ratios(query, run.baseline)
+    f, _ = ratios(signed_in, run.baseline)
+    return [
+        f"Floors: one database query and nothing else (`/readyz`) reached {q:.2f} of the baseline's requests/s; the "
+        f"smallest signed-in page (`/search` without a query: the session checked in the database, the navigation "
+        f"counts and the layout, no work of its own) reached {f:.2f}. Every signed-in page pays that floor before "
+        f"its own work, so no signed-in page of this app can reach a higher ratio than {f:.2f} in this run.",
+        "",
+    ]
 
 
 def memory_table(run: DatabaseRun) -> list[str]:
@@ -159,6 +182,7 @@ def database_section(run: DatabaseRun) -> list[str]:
         "",
         *read_table(run),
         "",
+        *floors(run),
         "Response sizes: " + ", ".join(f"{m.page.name} {m.response_bytes / 1000:,.1f} kB" for m in run.measured) + ".",
         "Non-2xx/3xx answers and socket errors during the runs: "
         + ", ".join(f"{m.page.name} {m.bad_status}/{m.socket_errors}" for m in run.measured)
@@ -183,7 +207,7 @@ def summary(runs: list[DatabaseRun]) -> list[str]:
     out = ["| database | pages that met every target | pages that missed | workers under 200 MiB | writes |"]
     out.append("|---|---|---|---|---|")
     for run in runs:
-        pages = run.measured[1:]
+        pages = [m for m in run.measured[1:] if not m.page.reference]
         missed = [f"{m.page.name} ({', '.join(misses(m, run.baseline))})" for m in pages if misses(m, run.baseline)]
         rss = sum(mem["rss_mib"] < RSS_LIMIT_MIB for mem in run.memory_after_reads.values())
         writes = "not run" if run.writes is None else ("ok" if writes_ok(run.writes) else "**failed**")

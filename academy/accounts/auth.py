@@ -12,10 +12,10 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, session, url_for
 from flask_login import LoginManager, login_user
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from .. import db
-from ..models import User
+from ..models import User, UserRole
 from .services import roles_of
 
 IDLE_LIMIT = timedelta(hours=8)
@@ -69,12 +69,18 @@ def load_account(cookie_id: str) -> Account | None:
     now = time.time()
     if not user_id.isdigit() or not token or _expired(now):
         return None
-    user = db.session().get(User, int(user_id))
-    if user is None or not user.is_active or user.session_token != token:
+    rows = db.session().exec(  # the person and their roles in one statement: every page asks this first
+        select(User.id, User.email, User.display_name, User.session_token, User.is_active, UserRole.role)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(User.id == int(user_id))
+    ).all()
+    if not rows or not rows[0].is_active or rows[0].session_token != token:
         return None
     if now - session.get("seen_at", 0) > SEEN_RESOLUTION_SECONDS:
         session["seen_at"] = now
-    return Account.of(user, roles_of(db.session(), user.id))
+    first = rows[0]
+    roles = frozenset(r.role for r in rows if r.role is not None)
+    return Account(first.id, first.email, first.display_name, roles, first.session_token, first.is_active)
 
 
 def start_session(db_session: Session, user: User) -> Account:
