@@ -69,11 +69,15 @@ def load_account(cookie_id: str) -> Account | None:
     now = time.time()
     if not user_id.isdigit() or not token or _expired(now):
         return None
-    rows = db.session().exec(  # the person and their roles in one statement: every page asks this first
-        select(User.id, User.email, User.display_name, User.session_token, User.is_active, UserRole.role)
-        .outerjoin(UserRole, UserRole.user_id == User.id)
-        .where(User.id == int(user_id))
-    ).all()
+    rows = (
+        db.session()
+        .exec(  # the person and their roles in one statement: every page asks this first
+            select(User.id, User.email, User.display_name, User.session_token, User.is_active, UserRole.role)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(User.id == int(user_id))
+        )
+        .all()
+    )
     if not rows or not rows[0].is_active or rows[0].session_token != token:
         return None
     if now - session.get("seen_at", 0) > SEEN_RESOLUTION_SECONDS:
