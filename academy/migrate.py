@@ -23,11 +23,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def analyse(engine: Engine) -> None:
-    """Fresh planner statistics. PostgreSQL's autovacuum keeps its own; SQLite has none until asked, and
-    without them picks poor indexes on large tables."""
-    if engine.dialect.name == "sqlite":
-        with engine.begin() as connection:
-            connection.exec_driver_sql("ANALYZE")
+    """Fresh planner statistics, after migrations and bulk loads. SQLite has none until asked, and without them
+    picks poor indexes on large tables; PostgreSQL's autovacuum gathers its own, but only on its next round:
+    until then a freshly loaded table is planned as if empty (a sequential scan of every lab attempt to find
+    one cohort's, measured at 13 ms instead of 0.4 ms)."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
 
 
 def make_revision(engine: Engine, message: str) -> None:

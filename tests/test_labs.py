@@ -435,7 +435,7 @@ def test_a_double_click_that_races_the_first_request_stores_one_attempt(app, as_
     trainee = as_role("trainee")
     key = new_key()
     first = submitted(app, trainee, academy.trainee, lab, key=key)
-    stale_once(monkeypatch, services, "_existing", None)
+    stale_once(monkeypatch, services, "by_request_key", None)
     stale_once(monkeypatch, services, "lab_attempts", [])
 
     response = submit_evidence(trainee, lab, key=key)
@@ -452,7 +452,7 @@ def test_two_tabs_submitting_at_the_same_moment_store_one_attempt_and_no_error_p
     lab = open_lab(app)
     trainee = as_role("trainee")
     first = submitted(app, trainee, academy.trainee, lab, evidence="from tab one")
-    stale_once(monkeypatch, services, "_existing", None)
+    stale_once(monkeypatch, services, "by_request_key", None)
     stale_once(monkeypatch, services, "lab_attempts", [])
 
     response = submit_evidence(trainee, lab, evidence="from tab two")

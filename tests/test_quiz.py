@@ -288,7 +288,7 @@ def test_a_double_click_that_races_the_first_request_stores_one_result(app, as_r
     trainee = as_role("trainee")
     key = new_key()
     first = submit_quiz(trainee, module, right_answers(module), key=key)
-    stale_once(monkeypatch, services, "_existing", None)
+    stale_once(monkeypatch, services, "by_request_key", None)
 
     second = submit_quiz(trainee, module, right_answers(module), key=key)
 

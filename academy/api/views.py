@@ -202,7 +202,7 @@ def submit_lab(path: s.LabPath, body: s.EvidenceIn):
         return error(422, "Invalid evidence", str(refused))
     except IntegrityError:
         session.rollback()
-        attempt = learning._existing(session, LabAttempt, caller().id, key)
+        attempt = learning.by_request_key(session, LabAttempt, caller().id, key)
         if attempt is None:
             return error(409, "Conflict", "This lab is waiting for a mentor already.")
     send_pending_mail(session, request.host_url)

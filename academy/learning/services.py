@@ -139,7 +139,9 @@ def grade(module: Module, answers: Mapping[str, Iterable[str]]) -> Graded:
     return Graded(sum(results.values()), len(results), results)
 
 
-def _existing(session: Session, model, trainee_id: int, request_key: str):
+def by_request_key(session: Session, model, trainee_id: int, request_key: str):
+    """The trainee's quiz or lab attempt stored under this form's request key, if any: a submit sent twice
+    (a double click, a retry after a lost answer) finds the first instead of storing a second."""
     return session.exec(select(model).where(model.trainee_id == trainee_id, model.request_key == request_key)).first()
 
 
@@ -160,7 +162,7 @@ def submit_quiz(
     if module.quiz is None:
         raise LearningError("This module has no knowledge check.")
     check_request_key(request_key)
-    if earlier := _existing(session, QuizAttempt, trainee_id, request_key):
+    if earlier := by_request_key(session, QuizAttempt, trainee_id, request_key):
         return earlier
     require_prerequisites(session, catalogue, trainee_id, module)
     unanswered = [q for q in module.quiz.questions if not answers.get(q.id)]
@@ -237,7 +239,7 @@ def submit_lab(
     max_files: int,
 ) -> LabAttempt:
     check_request_key(request_key)
-    if earlier := _existing(session, LabAttempt, trainee_id, request_key):
+    if earlier := by_request_key(session, LabAttempt, trainee_id, request_key):
         return earlier
     module = catalogue.get(lab.module_id)
     require_prerequisites(session, catalogue, trainee_id, module)

@@ -69,7 +69,7 @@ def submit_quiz(module_id: str):
         )
     except IntegrityError:  # the same form, sent twice at once: show the stored result
         s.rollback()
-        attempt = services._existing(s, QuizAttempt, current_user.id, form.request_key.data)
+        attempt = services.by_request_key(s, QuizAttempt, current_user.id, form.request_key.data)
     return redirect(url_for("learning.quiz_result", attempt_id=attempt.id))
 
 
@@ -123,7 +123,7 @@ def submit_lab(lab_id: str):
     except IntegrityError:
         s.rollback()
         # the same form sent twice at once stores one attempt; another tab's submission a moment ago is a conflict
-        attempt = services._existing(s, LabAttempt, current_user.id, form.request_key.data)
+        attempt = services.by_request_key(s, LabAttempt, current_user.id, form.request_key.data)
         if attempt is None:
             closed = services.LabClosed(
                 "This lab is waiting for a mentor already. Withdraw that submission to change it."
