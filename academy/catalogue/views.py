@@ -33,7 +33,9 @@ def module(module_id: str):
     mod = module_or_404(module_id)
     if not current_user.has_role("trainee"):
         return render_module(mod)
-    if learning.progress_row(db.session(), current_user.id, mod.id) is None:
+    # kept in a variable: the session's identity map holds rows weakly, and the page reads this one again
+    seen = learning.progress_row(db.session(), current_user.id, mod.id)
+    if seen is None:
         with db.short_write_session() as s:  # the first visit, recorded without holding a lock while rendering
             learning.record_opened(s, trainee_id=current_user.id, module=mod)
             s.commit()

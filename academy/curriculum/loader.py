@@ -6,6 +6,7 @@ out (or, on a reload, its last good version is kept) and its problems are report
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from markupsafe import Markup
@@ -55,8 +56,29 @@ class Module:
     words: int
     sections: tuple[Section, ...] = ()
 
-    def __getattr__(self, name):  # id, title, track, order, prerequisites, ... straight from the front matter
+    def __getattr__(self, name):  # summary, objectives, quiz, ... straight from the front matter
         return getattr(self.meta, name)
+
+    # the fields every page reads, many times over: a property is much cheaper than a failed lookup
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def track(self) -> str:
+        return self.meta.track
+
+    @property
+    def order(self) -> int:
+        return self.meta.order
+
+    @property
+    def prerequisites(self) -> list[str]:
+        return self.meta.prerequisites
 
     def __html__(self) -> str:
         return str(self.html)
@@ -73,16 +95,34 @@ class Catalogue:
         return self.modules.get(module_id)
 
     def track(self, track_id: str) -> Track | None:
-        return next((t for t in self.tracks if t.id == track_id), None)
+        return self._tracks.get(track_id)
 
     def modules_in(self, track_id: str) -> list[Module]:
-        return sorted((m for m in self.modules.values() if m.track == track_id), key=lambda m: (m.order, m.id))
+        return list(self._by_track.get(track_id, ()))
 
     def ordered_modules(self) -> list[Module]:
-        return [m for t in self.tracks for m in self.modules_in(t.id)]
+        return [m for t in self.tracks for m in self._by_track.get(t.id, ())]
 
     def lab(self, lab_id: str) -> RenderedLab | None:
-        return next((lab for m in self.modules.values() for lab in m.labs if lab.id == lab_id), None)
+        return self._labs.get(lab_id)
+
+    # Lookups, built on first use: the catalogue never changes (a reload builds a new one).
+    @cached_property
+    def _tracks(self) -> dict[str, Track]:
+        return {t.id: t for t in reversed(self.tracks)}  # reversed: the first of a repeated id wins
+
+    @cached_property
+    def _by_track(self) -> dict[str, tuple[Module, ...]]:
+        ordered = sorted(self.modules.values(), key=lambda m: (m.order, m.id))
+        return {t: tuple(m for m in ordered if m.track == t) for t in {m.track for m in ordered}}
+
+    @cached_property
+    def _labs(self) -> dict[str, RenderedLab]:
+        found: dict[str, RenderedLab] = {}
+        for m in self.modules.values():
+            for lab in m.labs:
+                found.setdefault(lab.id, lab)
+        return found
 
     @property
     def lab_count(self) -> int:

@@ -109,10 +109,11 @@ def learning_path(session: Session, catalogue: Catalogue, trainee_id: int, today
     }
     plan = {}
     if cohort:
-        plan = {
-            row.module_id: row.due_date
-            for row in session.exec(select(CohortModule).where(CohortModule.cohort_id == cohort.id)).all()
-        }
+        plan = dict(
+            session.exec(
+                select(CohortModule.module_id, CohortModule.due_date).where(CohortModule.cohort_id == cohort.id)
+            ).all()
+        )
     modules = [m for m in catalogue.ordered_modules() if not plan or m.id in plan]
     done = {mid for mid, p in progress.items() if p.completed_at}
     items = [
@@ -125,16 +126,14 @@ def learning_path(session: Session, catalogue: Catalogue, trainee_id: int, today
         for m in modules
     ]
     items.sort(key=lambda i: (i.due or date.max, i.module.track, i.module.order))
-    tracks = [
-        TrackProgress(
-            t.title,
-            sum(i.done for i in items if i.module.track == t.id),
-            sum(1 for i in items if i.module.track == t.id),
-        )
-        for t in catalogue.tracks
-    ]
+    per_track: dict[str, list[int]] = {}  # track id -> [done, total]
+    for i in items:
+        counts = per_track.setdefault(i.module.track, [0, 0])
+        counts[0] += i.done
+        counts[1] += 1
+    tracks = [TrackProgress(t.title, *per_track[t.id]) for t in catalogue.tracks if t.id in per_track]
     waiting, returned, feedback = lab_notes(session, catalogue, trainee_id)
-    return LearningPath(cohort, items, [t for t in tracks if t.total], waiting, returned, feedback, today)
+    return LearningPath(cohort, items, tracks, waiting, returned, feedback, today)
 
 
 def lab_notes(session: Session, catalogue: Catalogue, trainee_id: int):

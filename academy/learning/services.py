@@ -72,6 +72,8 @@ def completed_ids(session: Session, trainee_id: int) -> set[str]:
 
 
 def missing_prerequisites(session: Session, catalogue: Catalogue, trainee_id: int, module: Module) -> list[Module]:
+    if not module.prerequisites:
+        return []
     done = completed_ids(session, trainee_id)
     return [catalogue.get(p) for p in module.prerequisites if p not in done and catalogue.get(p)]
 
