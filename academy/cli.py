@@ -193,6 +193,7 @@ def restore_command(path, yes):
         restore(db.engine(), path)
     except MaintenanceError as error:
         raise click.ClickException(str(error)) from error
+    migrate.analyse(db.engine())  # restored tables come back without planner statistics
     click.echo(f"Restored from {path}.")
 
 

@@ -49,6 +49,29 @@ def test_backup_then_changes_then_restore_brings_back_exactly_the_backup(app, ru
     assert trainee.get("/learn").status_code == 200, "the app goes on serving after a restore"
 
 
+def planner_statistics(engine, table: str) -> int:
+    query = (
+        "SELECT count(*) FROM sqlite_stat1 WHERE tbl = :t"
+        if engine.dialect.name == "sqlite"
+        else ("SELECT count(*) FROM pg_stats WHERE tablename = :t")
+    )
+    with engine.connect() as conn:
+        return conn.execute(text(query), {"t": table}).scalar()
+
+
+def test_after_a_restore_the_planner_has_statistics(app, runner, academy, tmp_path):
+    """pg_restore recreates the tables without statistics, and a backup may carry none: without them the first
+    queries after a restore are planned as if every table were empty."""
+    engine = app.extensions["academy.engine"]
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:  # a backup without statistics, as one taken before any ANALYZE would be
+            conn.execute(text("DELETE FROM sqlite_stat1"))
+    path = tmp_path / "academy.backup"
+    assert runner.invoke(args=["academy", "backup", str(path)]).exit_code == 0
+    assert runner.invoke(args=["academy", "restore", "--yes", str(path)]).exit_code == 0
+    assert planner_statistics(engine, "user") > 0
+
+
 def test_backup_refuses_to_overwrite_and_restore_refuses_a_non_backup(runner, tmp_path, app):
     existing = tmp_path / "there.db"
     existing.write_text("keep me")
