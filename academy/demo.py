@@ -120,6 +120,13 @@ def load_demo(*, session: Session, catalogue: Catalogue, today: date) -> bool:
     return True
 
 
+def decided(session: Session, attempt: LabAttempt, **decision) -> None:
+    """Store a lab attempt with its mentor's decision."""
+    session.add(attempt)
+    session.flush()
+    session.add(Decision(attempt_id=attempt.id, **decision))
+
+
 def history(session: Session, trainee_id: int, mentor_id: int, order, n: int, start: date, today: date) -> None:
     """Passed knowledge checks and approved labs for finished modules; something pending on the next one."""
     days = max((today - start).days, 1)
@@ -153,17 +160,14 @@ def history(session: Session, trainee_id: int, mentor_id: int, order, n: int, st
                 request_key=f"demo-lab-{lab.id}",
                 submitted_at=finished - timedelta(days=1),
             )
-            session.add(attempt)
-            session.flush()
-            session.add(
-                Decision(
-                    attempt_id=attempt.id,
-                    mentor_id=mentor_id,
-                    outcome="approved",
-                    comment=COMMENTS[(i + n) % len(COMMENTS)],
-                    decided_at=finished,
-                    criteria=json.dumps(list(range(len(lab.spec.acceptance_criteria)))),
-                )
+            decided(
+                session,
+                attempt,
+                mentor_id=mentor_id,
+                outcome="approved",
+                comment=COMMENTS[(i + n) % len(COMMENTS)],
+                decided_at=finished,
+                criteria=json.dumps(list(range(len(lab.spec.acceptance_criteria)))),
             )
     upcoming = next((m for m in order[len(done) :] if m.labs), None)
     if upcoming is None or (n not in WAITING_HOURS and n not in SENT_BACK):
@@ -190,17 +194,14 @@ def history(session: Session, trainee_id: int, mentor_id: int, order, n: int, st
             request_key=f"demo-lab-{lab.id}",
             submitted_at=now - timedelta(days=2),
         )
-        session.add(attempt)
-        session.flush()
-        session.add(
-            Decision(
-                attempt_id=attempt.id,
-                mentor_id=mentor_id,
-                outcome="changes_requested",
-                comment="Please paste the actual output of each step, so that I can check the "
-                "acceptance criteria one by one.",
-                decided_at=now - timedelta(days=1),
-            )
+        decided(
+            session,
+            attempt,
+            mentor_id=mentor_id,
+            outcome="changes_requested",
+            comment="Please paste the actual output of each step, so that I can check the "
+            "acceptance criteria one by one.",
+            decided_at=now - timedelta(days=1),
         )
         return
     session.add(

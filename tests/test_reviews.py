@@ -405,6 +405,31 @@ def test_my_trainees_shows_who_is_stalled_and_why(as_role, people, academy):
 # ------------------------------------------------------------------ the service level
 
 
+def decided_submission(session, trainee_id: int, mentor_id: int, lab_id: str, hours: float, submitted=None) -> None:
+    """An approved attempt submitted at `submitted` (two days ago by default), decided `hours` later."""
+    submitted = submitted or utcnow() - timedelta(days=2)
+    attempt = LabAttempt(
+        trainee_id=trainee_id,
+        module_id=MODULE,
+        lab_id=lab_id,
+        number=1,
+        status="approved",
+        evidence="e",
+        request_key=lab_id,
+        submitted_at=submitted,
+    )
+    session.add(attempt)
+    session.flush()
+    session.add(
+        Decision(
+            attempt_id=attempt.id,
+            mentor_id=mentor_id,
+            outcome="approved",
+            decided_at=submitted + timedelta(hours=hours),
+        )
+    )
+
+
 def test_service_level_on_a_known_set(people, academy, db_session):
     """Ten submissions in the window: eight decided within 48 h, one after 60 h, one still waiting for 50 h,
     one waiting 10 h (not counted yet), one from 40 days ago (outside the window)."""
@@ -413,27 +438,7 @@ def test_service_level_on_a_known_set(people, academy, db_session):
     mentors = [academy.mentor.id] * 5 + [academy.mentor2.id] * 4
     with people.session() as s:
         for n, (hours, mentor_id) in enumerate(zip(hours_to_decision, mentors, strict=True), 1):
-            submitted = now - timedelta(days=5, hours=n)
-            attempt = LabAttempt(
-                trainee_id=academy.trainee.id,
-                module_id=MODULE,
-                lab_id=f"lab-{n}",
-                number=1,
-                status="approved",
-                evidence="e",
-                request_key=f"r{n}",
-                submitted_at=submitted,
-            )
-            s.add(attempt)
-            s.flush()
-            s.add(
-                Decision(
-                    attempt_id=attempt.id,
-                    mentor_id=mentor_id,
-                    outcome="approved",
-                    decided_at=submitted + timedelta(hours=hours),
-                )
-            )
+            decided_submission(s, academy.trainee.id, mentor_id, f"lab-{n}", hours, now - timedelta(days=5, hours=n))
         for key, hours in (("w1", 50), ("w2", 10), ("old", 24 * 40)):
             s.add(
                 LabAttempt(
@@ -458,30 +463,6 @@ def test_service_level_on_a_known_set(people, academy, db_session):
     assert by_name["Mentor"].budget_left == pytest.approx(1.0)
     assert (by_name["Mentor2"].total, by_name["Mentor2"].within) == (4, 3)
     assert by_name["Mentor2"].median_hours == pytest.approx(15)
-
-
-def decided_submission(session, trainee_id: int, mentor_id: int, lab_id: str, hours: float) -> None:
-    submitted = utcnow() - timedelta(days=2)
-    attempt = LabAttempt(
-        trainee_id=trainee_id,
-        module_id=MODULE,
-        lab_id=lab_id,
-        number=1,
-        status="approved",
-        evidence="e",
-        request_key=lab_id,
-        submitted_at=submitted,
-    )
-    session.add(attempt)
-    session.flush()
-    session.add(
-        Decision(
-            attempt_id=attempt.id,
-            mentor_id=mentor_id,
-            outcome="approved",
-            decided_at=submitted + timedelta(hours=hours),
-        )
-    )
 
 
 def test_the_queue_shows_the_service_level_of_the_mentors_own_cohorts(people, academy, as_role):
