@@ -84,11 +84,15 @@ def burn_up_chart(
         parts.append(Markup('<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{c}"/>').format(x=x(d), y=y(n), c=ACTUAL))
     if forecast and actual:
         last_day, last_n = actual[-1]
+        to_day, to_n = forecast, total
+        if forecast > end:  # past the chart's edge: the same line, stopped at the edge
+            to_day = end
+            to_n = last_n + (total - last_n) * (end - last_day).days / max((forecast - last_day).days, 1)
         parts.append(
             Markup(
                 '<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{c}" '
                 'stroke-width="2" stroke-dasharray="2 4"/>'
-            ).format(x1=x(last_day), y1=y(last_n), x2=x(forecast), y2=y(total), c=FORECAST)
+            ).format(x1=x(last_day), y1=y(last_n), x2=x(to_day), y2=y(to_n), c=FORECAST)
         )
     legend = ((ACTUAL, "0", "completed"), (PLAN, "6 4", "planned pace"), (FORECAST, "2 4", "forecast"))
     for i, (colour, dash, name) in enumerate(legend):

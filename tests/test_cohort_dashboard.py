@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from academy.charts import burn_up_chart
 from academy.cohorts import queries
 from academy.models import (
     Cohort,
@@ -442,6 +443,29 @@ def test_burn_up_chart_is_inline_svg_with_a_text_alternative_and_the_points(app,
     assert planned[0][0] == actual[0][0] == 56.0
     assert len(re.findall(r"<circle ", chart)) == 5
     assert "<script" not in chart and "href" not in chart  # drawn on the server, needs nothing else
+
+
+def forecast_line(chart: str) -> tuple[float, float, float, float]:
+    found = re.search(
+        r'<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"[^>]*stroke-dasharray="2 4"', chart
+    )
+    return tuple(map(float, found.groups()))
+
+
+@pytest.mark.parametrize("years_late", [0, 4])
+def test_the_forecast_line_stays_inside_the_chart(years_late):
+    """A forecast years past the plan is drawn towards it, but stops at the chart's right edge (x = 700)."""
+    start = date(2026, 9, 1)
+    planned = [(start + timedelta(weeks=w), 4 * w) for w in range(0, 27, 4)]
+    actual = [(start + timedelta(weeks=w), w) for w in range(0, 9, 4)]
+    forecast = start + timedelta(weeks=26 + 52 * years_late)
+    chart = str(burn_up_chart(actual, planned, 104, forecast, title="t"))
+    x1, y1, x2, y2 = forecast_line(chart)
+    assert 56 <= x1 < x2 <= 700 and y2 < y1
+    if years_late:
+        assert x2 == 700 and y2 > 16, "stopped at the edge, below the total"
+    else:
+        assert (x2, y2) == (700, 16), "the whole way to the total on the forecast day"
 
 
 def test_burn_up_description_gives_the_figures_and_the_planned_end(app, live):
