@@ -1,6 +1,7 @@
 """SRE Academy: a learning-management system that grows SREs from technical-operations staff."""
 
 import logging
+import math
 import os
 import secrets
 from datetime import timedelta
@@ -39,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("ACADEMY")
     app.config.update(overrides or {})
+    check_settings(app.config)
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_ATTACHMENTS"] * app.config["MAX_ATTACHMENT_BYTES"] + 2**20
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -87,6 +89,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.context_processor(navigation_counts)
     app.jinja_env.globals["timedelta"] = timedelta
     return app
+
+
+def check_settings(config) -> None:
+    """Settings that people type: refused at start, with what is wrong, rather than a broken page later."""
+    try:
+        objective, target = float(config["REVIEW_OBJECTIVE"]), float(config["REVIEW_TARGET_HOURS"])
+    except (TypeError, ValueError):
+        raise ValueError("ACADEMY_REVIEW_OBJECTIVE and ACADEMY_REVIEW_TARGET_HOURS must be numbers") from None
+    if not 0 < objective < 1:  # 1 would leave no error budget at all: one late review, an infinite overspend
+        raise ValueError(f"ACADEMY_REVIEW_OBJECTIVE must be above 0 and below 1 (0.9 means 90 %), not {objective}")
+    if not (target > 0 and math.isfinite(target)):
+        raise ValueError(f"ACADEMY_REVIEW_TARGET_HOURS must be a positive number of hours, not {target}")
 
 
 def instance_secret_key(path: Path) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from . import db, migrate
@@ -193,8 +194,13 @@ def restore_command(path, yes):
         restore(db.engine(), path)
     except MaintenanceError as error:
         raise click.ClickException(str(error)) from error
-    migrate.analyse(db.engine())  # restored tables come back without planner statistics
     click.echo(f"Restored from {path}.")
+    try:
+        migrate.analyse(db.engine())  # restored tables come back without planner statistics
+    except SQLAlchemyError as error:
+        click.echo(
+            f"Planner statistics were not refreshed ({error.__class__.__name__}): run `flask academy db upgrade`."
+        )
 
 
 @academy.command("export-user")

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from sqlmodel import select
 
 from academy.charts import burn_up_chart
 from academy.cohorts import queries
+from academy.cohorts.views import matrix_cells
 from academy.models import (
     Cohort,
     CohortModule,
@@ -32,6 +34,7 @@ from academy.models import (
     Decision,
     LabAttempt,
     ModuleProgress,
+    User,
     utcnow,
 )
 from academy.reviews.queries import returned_twice, trainee_activity
@@ -240,6 +243,29 @@ def test_matrix_cells_follow_progress_and_the_latest_lab_attempt(db_session, fix
     assert [data.behind(by_name[n]) for n in ("Zoe Quick", "Bob Brown", "Ada Idle")] == [0, 2, 3]
 
 
+def test_the_latest_attempt_is_the_highest_number_whatever_order_the_rows_were_stored_in(db_session, people, fixed):
+    """Ada's second attempt is stored before her first (a lower id): the cell follows attempt 2."""
+    ada = db_session.exec(select(User.id).where(User.email == "ada@example.com")).one()
+    db_session.rollback()
+    with people.session() as s:
+        for number, status in ((2, "submitted"), (1, "changes_requested")):
+            s.add(
+                LabAttempt(
+                    trainee_id=ada,
+                    module_id="toil",
+                    lab_id="toil-lab",
+                    number=number,
+                    status=status,
+                    evidence="e",
+                    request_key=f"ada-{number}",
+                    submitted_at=fixed.at(number),
+                )
+            )
+        s.commit()
+    ada_row = next(row for row in load(db_session, fixed).rows if row.trainee_id == ada)
+    assert ada_row.cells["toil"] == "submitted"
+
+
 def progress_row(completed: bool = False) -> ModuleProgress:
     now = utcnow()
     return ModuleProgress(
@@ -300,6 +326,16 @@ def test_matrix_page_shows_each_status_by_class_symbol_and_words(app, live):
     legend = re.search(r'<p class="legend">(.*?)</p>', page, re.S).group(1)
     for state, symbol in SYMBOLS.items():
         assert f'<span class="cell cell-{state.replace(" ", "-")}">{symbol}</span> {state}' in legend
+
+
+def test_matrix_cells_escape_module_titles():
+    module = type("Module", (), {"title": '<b>Tricky & "quoted"</b>'})()
+    row = queries.MatrixRow(1, "Ada", "ada@example.com", None, {"m": "done"})
+    cells = str(matrix_cells([("m", date(2026, 9, 14), module)], [row])[1])
+    assert cells == (
+        '<td class="cell cell-done" title="&lt;b&gt;Tricky &amp; &#34;quoted&#34;&lt;/b&gt;: done">'
+        '<span aria-hidden="true">✓</span><span class="visually-hidden">done</span></td>'
+    )
 
 
 def matrix_row_names(page: str) -> list[str]:

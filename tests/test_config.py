@@ -1,5 +1,7 @@
 """Configuration: ACADEMY_* variables, a secret key made once, never a constant."""
 
+import pytest
+
 from academy import create_app, instance_secret_key
 
 
@@ -25,3 +27,18 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     assert instance_secret_key(path) == first
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert instance_secret_key(tmp_path / "other") != first
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("REVIEW_OBJECTIVE", 1.0, "ACADEMY_REVIEW_OBJECTIVE must be above 0 and below 1"),
+        ("REVIEW_OBJECTIVE", 0, "ACADEMY_REVIEW_OBJECTIVE must be above 0 and below 1"),
+        ("REVIEW_OBJECTIVE", "ninety", "must be numbers"),
+        ("REVIEW_TARGET_HOURS", -4, "ACADEMY_REVIEW_TARGET_HOURS must be a positive number"),
+        ("REVIEW_TARGET_HOURS", "inf", "ACADEMY_REVIEW_TARGET_HOURS must be a positive number"),
+    ],
+)
+def test_settings_that_would_break_pages_are_refused_at_start(setting, value, message):
+    with pytest.raises(ValueError, match=message):
+        create_app({"SECRET_KEY": "k", setting: value})

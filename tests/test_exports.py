@@ -318,6 +318,26 @@ def test_exports_declare_csv_in_utf8_in_a_well_formed_content_type(exported, nam
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset parameter, not two
 
 
+def test_the_review_log_holds_only_this_cohorts_submissions(exported, people):
+    other = people.user("other@example.com", "trainee", name="Someone Else")
+    people.cohort("Another cohort", trainees=[other])
+    with people.session() as s:
+        s.add(
+            LabAttempt(
+                trainee_id=other.id,
+                module_id="linux-shell",
+                lab_id="linux-shell-lab",
+                number=1,
+                evidence="Not in Zürich.",
+                request_key="other-1",
+                submitted_at=at(11, 9),
+            )
+        )
+        s.commit()
+    _header, rows = download(exported.client.get(f"/cohorts/{exported.cohort_id}/reviews.csv"))
+    assert len(rows) == 3 and "Someone Else" not in {r[0] for r in rows}
+
+
 def test_no_cell_of_either_export_starts_like_a_formula(exported):
     for name in ("progress", "reviews"):
         _header, rows = download(exported.client.get(f"/cohorts/{exported.cohort_id}/{name}.csv"))

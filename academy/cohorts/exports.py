@@ -24,6 +24,6 @@ def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
 
 
 def iso(value: date | datetime | None) -> str:
-    if value is None:
+    if not value:
         return ""
     return value.isoformat(timespec="minutes") if isinstance(value, datetime) else value.isoformat()
