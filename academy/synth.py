@@ -174,31 +174,10 @@ def history(
         )
         if module.quiz and (done or rng.random() < 0.5):
             total = len(module.quiz.questions)
+            answered = at(opened + timedelta(days=1), 14)
             if rng.random() < 0.25:  # a first try that did not pass
-                rows.add(
-                    QuizAttempt,
-                    trainee_id=trainee,
-                    module_id=module.id,
-                    content_hash=module.content_hash,
-                    answers="{}",
-                    correct=max(0, total - 2),
-                    total=total,
-                    passed=False,
-                    request_key=f"s{trainee}-{i}-q0",
-                    created_at=at(opened + timedelta(days=1), 14),
-                )
-            rows.add(
-                QuizAttempt,
-                trainee_id=trainee,
-                module_id=module.id,
-                content_hash=module.content_hash,
-                answers="{}",
-                correct=total,
-                total=total,
-                passed=True,
-                request_key=f"s{trainee}-{i}-q1",
-                created_at=at(opened + timedelta(days=1), 15),
-            )
+                quiz_attempt(rows, trainee, module, i, correct=max(0, total - 2), created_at=answered)
+            quiz_attempt(rows, trainee, module, i, correct=total, created_at=answered + timedelta(hours=1))
         for lab in module.labs:
             lab_history(
                 rows,
@@ -215,51 +194,49 @@ def history(
             break
 
 
+def quiz_attempt(rows: Rows, trainee: int, module, i: int, *, correct: int, created_at: datetime) -> None:
+    total = len(module.quiz.questions)
+    rows.add(
+        QuizAttempt,
+        trainee_id=trainee,
+        module_id=module.id,
+        content_hash=module.content_hash,
+        answers="{}",
+        correct=correct,
+        total=total,
+        passed=correct == total,
+        request_key=f"s{trainee}-{i}-q{int(correct == total)}",
+        created_at=created_at,
+    )
+
+
 def lab_history(rows: Rows, rng, module, lab, *, trainee, mentor, opened, finished, today) -> None:
+    def attempt(number: int, status: str, evidence: str, submitted_at: datetime) -> int:
+        return rows.add(
+            LabAttempt,
+            trainee_id=trainee,
+            module_id=module.id,
+            lab_id=lab.id,
+            number=number,
+            evidence=evidence,
+            links="[]",
+            status=status,
+            request_key=f"s{trainee}-{lab.id}-{number}",
+            submitted_at=submitted_at,
+        )
+
     number = 1
     submitted = opened + timedelta(days=2)
     if finished and rng.random() < 0.2:  # sent back once before approval
-        attempt = rows.add(
-            LabAttempt,
-            trainee_id=trainee,
-            module_id=module.id,
-            lab_id=lab.id,
-            number=number,
-            evidence="First try: commands run, output below.",
-            links="[]",
-            status="changes_requested",
-            request_key=f"s{trainee}-{lab.id}-{number}",
-            submitted_at=at(submitted, 10),
-        )
-        decide(rows, attempt, trainee, mentor, lab, "changes_requested", at(submitted, 10 + rng.randint(2, 70)))
+        first = attempt(number, "changes_requested", "First try: commands run, output below.", at(submitted, 10))
+        decide(rows, first, trainee, mentor, lab, "changes_requested", at(submitted, 10 + rng.randint(2, 70)))
         number += 1
     if finished:
-        attempt = rows.add(
-            LabAttempt,
-            trainee_id=trainee,
-            module_id=module.id,
-            lab_id=lab.id,
-            number=number,
-            evidence=f"Evidence for {lab.title}: every step done, output attached.",
-            links="[]",
-            status="approved",
-            request_key=f"s{trainee}-{lab.id}-{number}",
-            submitted_at=at(finished, 9) - timedelta(hours=rng.randint(2, 60)),
-        )
-        decide(rows, attempt, trainee, mentor, lab, "approved", at(finished, 16))
+        evidence = f"Evidence for {lab.title}: every step done, output attached."
+        approved = attempt(number, "approved", evidence, at(finished, 9) - timedelta(hours=rng.randint(2, 60)))
+        decide(rows, approved, trainee, mentor, lab, "approved", at(finished, 16))
     elif submitted <= today and rng.random() < 0.5:  # waiting in a mentor's queue now
-        rows.add(
-            LabAttempt,
-            trainee_id=trainee,
-            module_id=module.id,
-            lab_id=lab.id,
-            number=number,
-            evidence="Done; output below.",
-            links="[]",
-            status="submitted",
-            request_key=f"s{trainee}-{lab.id}-{number}",
-            submitted_at=datetime.now(UTC) - timedelta(hours=rng.randint(1, 90)),
-        )
+        attempt(number, "submitted", "Done; output below.", datetime.now(UTC) - timedelta(hours=rng.randint(1, 90)))
 
 
 def decide(rows: Rows, attempt: int, trainee: int, mentor: int, lab, outcome: str, when: datetime) -> None:

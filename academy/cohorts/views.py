@@ -99,7 +99,7 @@ def cohort(cohort_id: int):
     )
 
 
-SYMBOLS = {"not started": "·", "in progress": "◐", "submitted": "●", "changes requested": "↺", "done": "✓"}
+SYMBOLS = dict(zip(queries.CELL_STATES, ("·", "◐", "●", "↺", "✓"), strict=True))  # a symbol per cell state
 
 
 def matrix_cells(columns: list, rows: list[queries.MatrixRow]) -> dict[int, Markup]:
