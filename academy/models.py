@@ -45,6 +45,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     session_token: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    reminders_enabled: bool = Field(default=True)  # the weekly "you are behind the plan" e-mail
+    reminded_at: datetime | None = None  # when that e-mail last went out: at most one a week
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -138,6 +140,8 @@ class AuditEntry(SQLModel, table=True):
     target: str | None = Field(default=None, max_length=200)
     detail: str | None = None
     ip: str | None = Field(default=None, max_length=64)
+    repeats: int = Field(default=1)  # refused sign-ins coalesce into one row: how many, until `last_at`
+    last_at: datetime | None = None
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -208,6 +212,7 @@ class LabAttempt(SQLModel, table=True):
     withdrawn_at: datetime | None = None
     claimed_by: int | None = Field(default=None, sa_column=user_fk(nullable=True))
     claimed_at: datetime | None = None
+    files_removed_at: datetime | None = None  # a withdrawn attempt's files are removed after a grace period
 
 
 class Attachment(SQLModel, table=True):
@@ -253,10 +258,14 @@ class Notification(SQLModel, table=True):
     read_at: datetime | None = None
 
 
+TOKEN_SCOPES = ("read", "write")
+
+
 class ApiToken(SQLModel, table=True):
     """A personal access token for the REST API. Only its SHA-256 is kept; the token is shown once."""
 
     __tablename__ = "api_token"
+    __table_args__ = (CheckConstraint(_in("scope", TOKEN_SCOPES), name="known_scope"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), nullable=False, index=True))
@@ -266,3 +275,26 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
+    # tokens made before scopes existed keep the read-and-write access they had
+    scope: str = Field(default="read", sa_column=Column(String(16), nullable=False, server_default="write"))
+
+
+class OutgoingMail(SQLModel, table=True):
+    """The outbox: an e-mail is written in the transaction of the event it tells about, and the worker sends
+    it, retrying with backoff, until the server takes it or a day has passed (`gave_up_at`)."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (Index("ix_outgoing_mail_due", "sent_at", "gave_up_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    claimed_until: datetime | None = None  # a worker sending it now; another worker leaves it alone
+    sent_at: datetime | None = None
+    gave_up_at: datetime | None = None
