@@ -1,0 +1,38 @@
+"""Absolute links the academy writes into e-mail and invitations: built from ACADEMY_BASE_URL, never from a
+request's Host or X-Forwarded-Host header, which any client can set to a host of its choosing."""
+
+from flask import current_app, has_request_context, request, url_for
+
+
+def base_url() -> str | None:
+    """The academy's public address without a trailing slash, or None when it is not configured."""
+    base = (current_app.config.get("BASE_URL") or "").strip()
+    return base.rstrip("/") or None
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link to `endpoint`; works outside a request (a mail worker) when BASE_URL is set."""
+    if base := base_url():
+        return base + app_path(endpoint, **values)
+    if not has_request_context():
+        raise RuntimeError("ACADEMY_BASE_URL is needed to build an absolute link outside a request")
+    return url_for(endpoint, _external=True, **values)
+
+
+def external_path(path: str) -> str:
+    """An absolute link to a path the academy built itself, such as a notification's "/review/12"."""
+    if not path.startswith("/") or path.startswith("//"):
+        raise ValueError(f"not a path inside the academy: {path!r}")
+    if base := base_url():
+        return base + path
+    if not has_request_context():
+        raise RuntimeError("ACADEMY_BASE_URL is needed to build an absolute link outside a request")
+    return request.url_root.rstrip("/") + path
+
+
+def app_path(endpoint: str, **values) -> str:
+    """The path of `endpoint` from the academy's root, without a request (a bare adapter, no Host involved)."""
+    anchor = values.pop("_anchor", None)
+    current_app.inject_url_defaults(endpoint, values)
+    path = current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
+    return f"{path}#{anchor}" if anchor else path
