@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, jsonify
 from flask_openapi3 import Info, OpenAPI
@@ -80,7 +81,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):  # behind nginx: the client's address and scheme
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)  # a Host is never believed
     app.register_api(api)
     security.csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on
     cli.init_app(app)
@@ -101,6 +102,29 @@ def check_settings(config) -> None:
         raise ValueError(f"ACADEMY_REVIEW_OBJECTIVE must be above 0 and below 1 (0.9 means 90 %), not {objective}")
     if not (target > 0 and math.isfinite(target)):
         raise ValueError(f"ACADEMY_REVIEW_TARGET_HOURS must be a positive number of hours, not {target}")
+    check_base_url(config.get("BASE_URL"), mail=bool(config.get("SMTP_HOST")))
+
+
+def check_base_url(base_url: str | None, *, mail: bool) -> None:
+    """Links in e-mail come from this setting, never from a request's Host header, which a client chooses."""
+    if not base_url:
+        if mail:
+            raise ValueError(
+                "ACADEMY_BASE_URL must be set when ACADEMY_SMTP_HOST is: the academy's public address, "
+                "e.g. https://academy.example.com, from which the links in e-mail are built"
+            )
+        return
+    parts = urlsplit(str(base_url).strip())
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    has_host = bool(parts.hostname) and "@" not in parts.netloc and not any(c.isspace() for c in parts.netloc)
+    if parts.scheme not in ("http", "https") or not (has_host and port_ok) or parts.query or parts.fragment:
+        raise ValueError(
+            "ACADEMY_BASE_URL must be an http or https address with a host and no query or fragment, "
+            f"e.g. https://academy.example.com, not {base_url!r}"
+        )
 
 
 def instance_secret_key(path: Path) -> str:

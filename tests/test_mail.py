@@ -39,7 +39,13 @@ def test_without_smtp_settings_no_mail_is_sent_and_the_link_is_shown(app, monkey
 
 
 def test_the_invitation_link_is_mailed_when_smtp_is_configured(migrated, sink):
-    app = make_app(migrated, SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port, SMTP_FROM="academy@example.com")
+    app = make_app(
+        migrated,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=sink.port,
+        SMTP_FROM="academy@example.com",
+        BASE_URL="http://localhost",
+    )
     client, _ = admin_client(app)
     html = invite(client).get_data(as_text=True)
     assert "The link was also e-mailed to nia@example.com." in html
@@ -55,7 +61,7 @@ def test_a_failing_mail_server_never_fails_the_invitation(migrated, monkeypatch,
     monkeypatch.setattr(mail, "TIMEOUT_SECONDS", 1)
     sink = SmtpSink(mode) if mode != "closed" else None
     port = sink.port if sink else free_port()
-    app = make_app(migrated, SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    app = make_app(migrated, SMTP_HOST="127.0.0.1", SMTP_PORT=port, BASE_URL="http://localhost")
     client, people = admin_client(app)
     started = time.monotonic()
     response = invite(client)

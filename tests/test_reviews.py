@@ -374,7 +374,7 @@ def test_decision_mail_is_sent_when_smtp_is_configured_and_a_dead_server_fails_n
     monkeypatch.setattr(mail, "TIMEOUT_SECONDS", 1)
     sink = SmtpSink()
     for port, expect_mail in ((sink.port, True), (free_port(), False)):
-        app = make_app(migrated, SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+        app = make_app(migrated, SMTP_HOST="127.0.0.1", SMTP_PORT=port, BASE_URL="http://localhost")
         attempt = submission(people, academy.trainee, number=1 if expect_mail else 2)
         client = app.test_client()
         sign_in(client, academy.mentor.email)

@@ -9,6 +9,7 @@ from ..cohorts import services as cohorts
 from ..cohorts.services import CohortError
 from ..curriculum.store import catalogue
 from ..inputs import flag_or_400, id_or_400, page_number
+from ..links import external_url
 from ..mail import mail_enabled, send_mail
 from ..models import ROLES, Cohort, User
 from ..policy import admins_only
@@ -40,7 +41,7 @@ def get_or_404(model, object_id: int):
 
 
 def link_for(token: str) -> str:
-    return url_for("accounts.welcome", token=token, _external=True)
+    return external_url("accounts.welcome", token=token)
 
 
 def track_choices():
