@@ -1,6 +1,8 @@
 """Sign-in, sign-out and sessions: the same answer for every wrong guess, throttling, and sessions that end."""
 
+import threading
 import time
+from collections import Counter
 
 import pytest
 from sqlalchemy import func
@@ -140,6 +142,41 @@ def test_throttling_ends_when_the_window_passes(app, people, db_session):
         db_session.add(attempt)
     db_session.commit()
     assert sign_in(app.test_client(), "alice@example.com").status_code == 302
+
+
+def parallel_guesses(migrated, logins: list[tuple[str, str]]) -> list[int]:
+    """Each (email, address) guessed with a wrong password by its own client, connection and transaction,
+    all released at once; the answers' statuses."""
+    server = make_app(migrated, SQLITE_BUSY_TIMEOUT_MS=120_000)  # 40 scrypt checks may queue for the lock
+    barrier, statuses = threading.Barrier(len(logins)), []
+
+    def guess(email, ip):
+        client = server.test_client()
+        barrier.wait()
+        response = sign_in(client, email, "wrong password 123", environ_base={"REMOTE_ADDR": ip})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=guess, args=login) for login in logins]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    server.extensions["academy.engine"].dispose()
+    assert len(statuses) == len(logins)
+    return statuses
+
+
+def test_forty_parallel_guesses_for_one_account_let_exactly_five_through(app, people, migrated, db_session):
+    people.user("alice@example.com", "trainee")
+    statuses = parallel_guesses(migrated, [("alice@example.com", f"10.0.1.{i}") for i in range(40)])
+    assert Counter(statuses) == {401: 5, 429: 35}
+    assert db_session.exec(select(func.count()).select_from(LoginAttempt)).one() == 5
+
+
+def test_forty_parallel_guesses_from_one_address_let_exactly_twenty_through(app, people, migrated, db_session):
+    statuses = parallel_guesses(migrated, [(f"guess{i}@example.com", "10.0.0.7") for i in range(40)])
+    assert Counter(statuses) == {401: 20, 429: 20}
+    assert db_session.exec(select(func.count()).select_from(LoginAttempt)).one() == 20
 
 
 def test_throttled_attempts_are_audited_and_not_counted_as_attempts(app, people, db_session):

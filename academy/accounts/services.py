@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -69,14 +69,24 @@ def create_user(
 
 
 def sign_in_throttled(session: Session, *, email: str, ip: str) -> bool:
-    """True after too many recent failures for this account or from this address."""
+    """True after too many recent failures for this account or from this address.
+
+    The caller's transaction holds this account's and this address's turn until it commits or rolls back,
+    so that counting the failures and recording the next attempt are one step: parallel guesses cannot all
+    read the same count. SQLite's write requests take the database's lock up front (BEGIN IMMEDIATE);
+    PostgreSQL takes two transaction-scoped advisory locks, always the account's first, so no two sign-ins
+    can wait for each other in a circle."""
+    email = User.normalise_email(email)
+    if session.get_bind().dialect.name == "postgresql":
+        for kind, key in ((1, email), (2, ip)):
+            session.exec(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:key))").bindparams(kind=kind, key=key))
     since = utcnow() - THROTTLE_WINDOW
     failures = (
         select(func.count())
         .select_from(LoginAttempt)
         .where(LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
     )
-    by_account = session.exec(failures.where(LoginAttempt.email == User.normalise_email(email))).one()
+    by_account = session.exec(failures.where(LoginAttempt.email == email)).one()
     by_address = session.exec(failures.where(LoginAttempt.ip == ip)).one()
     return by_account >= ACCOUNT_FAILURE_LIMIT or by_address >= ADDRESS_FAILURE_LIMIT
 
