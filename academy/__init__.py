@@ -38,6 +38,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(REPO_ROOT / "templates"),
         static_folder=str(REPO_ROOT / "static"),
     )
+    from .inputs import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added: every <int:...> is bounded
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("ACADEMY")
     app.config.update(overrides or {})

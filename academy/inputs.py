@@ -3,8 +3,19 @@
 import re
 
 from flask import abort
+from werkzeug.routing import IntegerConverter
 
-_ID = re.compile(r"^[0-9]{1,9}$")
+MAX_ID = 2**31 - 1  # every id column is a PostgreSQL integer; SQLite's limit, 2**63 - 1, is further still
+_ID = re.compile(r"^[0-9]{1,9}$")  # nine digits stay below MAX_ID
+
+
+class IdConverter(IntegerConverter):
+    """The app's `<int:...>`: an id past the database's integer range matches no route (404), instead of
+    reaching a query that overflows (a 500 on either database)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def id_or_none(raw: str | None) -> int | None:

@@ -38,6 +38,8 @@ def refuse(message: str):
 def refuse_bad_text():
     """Text people type is UTF-8 without control characters: anything else is refused before a view sees it.
     PostgreSQL cannot store NUL at all, and a mail header with a stray CR/LF is an injection."""
+    if request.routing_exception is not None:
+        return  # no such page (404, 405): that answer comes first, whatever the body
     if request.method == "POST" and request.blueprint != "api" and request.endpoint != "metrics.scrape":
         if request.mimetype not in FORM_TYPES and (request.content_length or request.mimetype):
             refuse("This page takes a form submission (application/x-www-form-urlencoded or multipart/form-data).")
