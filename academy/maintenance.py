@@ -2,6 +2,7 @@
 
 import base64
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -32,7 +33,15 @@ class MaintenanceError(RuntimeError):
 
 
 def libpq_url(engine: Engine) -> str:
-    return make_url(engine.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """The database's address for pg_dump and pg_restore, without its password: a command line is visible to
+    every local user. The password goes to the tool's environment (tool_env)."""
+    return make_url(engine.url)._replace(drivername="postgresql", password=None).render_as_string(hide_password=False)
+
+
+def tool_env(engine: Engine) -> dict[str, str] | None:
+    """The environment for pg_dump and pg_restore: ours, plus PGPASSWORD when the URL has a password."""
+    password = make_url(engine.url).password
+    return {**os.environ, "PGPASSWORD": str(password)} if password else None
 
 
 def backup(engine: Engine, path: Path) -> None:
@@ -47,7 +56,7 @@ def backup(engine: Engine, path: Path) -> None:
             raw.close()
         return
     if engine.dialect.name == "postgresql":
-        run_tool("pg_dump", "--format=custom", "--no-owner", f"--file={path}", libpq_url(engine))
+        run_tool("pg_dump", "--format=custom", "--no-owner", f"--file={path}", libpq_url(engine), env=tool_env(engine))
         return
     raise MaintenanceError(f"backups of {engine.dialect.name} databases are not supported")
 
@@ -77,16 +86,18 @@ def restore(engine: Engine, path: Path) -> None:
             "--single-transaction",
             f"--dbname={libpq_url(engine)}",
             str(path),
+            env=tool_env(engine),
         )
         engine.dispose()
         return
     raise MaintenanceError(f"restores of {engine.dialect.name} databases are not supported")
 
 
-def run_tool(name: str, *args: str) -> None:
+def run_tool(name: str, *args: str, env: dict[str, str] | None = None) -> None:
+    """Run a PostgreSQL client tool; `env` (default: ours) is the child's environment alone."""
     if shutil.which(name) is None:
         raise MaintenanceError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
-    done = subprocess.run([name, *args], capture_output=True, text=True, check=False)  # noqa: S603 - our arguments
+    done = subprocess.run([name, *args], capture_output=True, text=True, check=False, env=env)  # noqa: S603
     if done.returncode != 0:
         raise MaintenanceError(f"{name} failed: {done.stderr.strip()[:2000]}")
 

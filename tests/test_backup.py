@@ -82,6 +82,38 @@ def test_backup_refuses_to_overwrite_and_restore_refuses_a_non_backup(runner, tm
         assert result.exit_code != 0
 
 
+def test_the_postgresql_password_reaches_pg_dump_and_pg_restore_by_their_environment_only(tmp_path, monkeypatch):
+    """A command line is visible to every local user (ps, /proc/PID/cmdline); the environment only to the owner."""
+    import subprocess
+
+    from sqlalchemy import create_engine
+
+    from academy import maintenance
+
+    engine = create_engine("postgresql+psycopg://academy:s%40cret-Pass@db.internal:5433/academy?sslmode=require")
+    calls = []
+
+    def run(argv, **kwargs):
+        calls.append((argv, kwargs.get("env")))
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    monkeypatch.setattr(maintenance.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(maintenance.subprocess, "run", run)
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    existing = tmp_path / "academy.backup"
+    existing.write_bytes(b"PGDMP")
+    maintenance.backup(engine, tmp_path / "new.backup")
+    maintenance.restore(engine, existing)
+
+    assert [argv[0] for argv, _ in calls] == ["pg_dump", "pg_restore"]
+    for argv, env in calls:
+        assert not any("cret" in arg for arg in argv), argv
+        assert any("postgresql://academy@db.internal:5433/academy?sslmode=require" in arg for arg in argv), argv
+        assert env["PGPASSWORD"] == "s@cret-Pass" and env["PATH"] == "/usr/bin:/bin"
+    assert "PGPASSWORD" not in __import__("os").environ, "only the child's environment carries it"
+
+
 def test_a_sqlite_backup_taken_while_requests_write_is_consistent(tmp_path):
     """Runs on a SQLite file of its own whichever database the suite uses: the online backup API is SQLite's."""
     from sqlalchemy import create_engine
