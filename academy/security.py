@@ -4,6 +4,7 @@ import re
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, abort, request
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -59,6 +60,17 @@ def refuse_bad_text():
                 refuse("The request is not valid UTF-8 text.")
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested deeper than the parser's recursion allows is a 400, not a 500
+    (Request.get_json turns only a ValueError into a refusal)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            abort(400, description="The JSON is nested too deeply. Nothing was changed.")
+
+
 def urlencoded_is_utf8(body: bytes) -> bool:
     try:
         for pair in body.split(b"&"):
@@ -95,6 +107,7 @@ def csrf_refused(error: CSRFError):
 def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
     csrf.init_app(app)
+    app.json = JSONProvider(app)
     app.before_request(require_sign_in)
     app.before_request(refuse_bad_text)
     app.after_request(security_headers)
