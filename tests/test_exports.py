@@ -62,8 +62,10 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
         ("+1", "'+1"),
         ("-2", "'-2"),
         ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
+        ("\t=1", "'\t'=1"),  # a spreadsheet splitting on tabs or lines would start a cell at "=1"
+        ("\r=1", "'\r'=1"),
+        ("Tia;=cmd|' /C calc'!A0", "Tia;'=cmd|' /C calc'!A0"),
+        ("a,-1", "a,'-1"),
         (-2, "'-2"),
         ("a=b", "a=b"),
         ("plus+tag@example.com", "plus+tag@example.com"),
@@ -83,7 +85,7 @@ def test_neutralise(value, expected):
 def test_csv_text_has_a_bom_a_header_and_quoted_cells():
     text = csv_text(["name", "note"], [["=1+1", 'says "hi", then\nleaves'], [UNICODE_NAME, None]])
 
-    assert text.startswith("\ufeffname,note\r\n")
+    assert text.startswith('\ufeff"name","note"\r\n')
     assert list(csv.reader(io.StringIO(text[1:]))) == [
         ["name", "note"],
         ["'=1+1", 'says "hi", then\nleaves'],

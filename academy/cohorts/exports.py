@@ -2,21 +2,28 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
+# a spreadsheet set to split on ";" (or tabs, or lines, ignoring quotes) starts a cell after any of these
+SEPARATORS = frozenset(",;\t\r\n")
+EMBEDDED_FORMULA = re.compile(r"([,;\t\r\n])([=+\-@])")
 
 
 def neutralise(value) -> str:
-    """A cell that a spreadsheet would read as a formula gets a leading apostrophe (OWASP's advice)."""
+    """A cell that a spreadsheet would read as a formula gets a leading apostrophe (OWASP's advice), and so does
+    a formula right after a separator inside the cell, where a spreadsheet splitting differently starts one."""
     text = "" if value is None else value if type(value) is str else str(value)
+    if not SEPARATORS.isdisjoint(text):  # most cells have none: the substitution is the slow part of an export
+        text = EMBEDDED_FORMULA.sub(r"\1'\2", text)
     return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)  # a quoted cell is text, whatever splits
     writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise(cell) for cell in row])
