@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from academy.models import AuditEntry, Cohort, CohortStaff, CohortTrainee, User, UserRole
+from tests.test_inputs import CRAFTED_EMAIL, shapes_checked
 
 HEADER = "name,email,role,mentor email\n"
 
@@ -302,3 +303,16 @@ def test_importing_an_existing_account_in_a_new_role_records_the_role_change(adm
     assert roles(people, convert.id) == {"trainee", "mentor"}
     changed = [e for e in entries(people, "user.roles_changed") if e.target == "convert@example.com"]
     assert [json.loads(e.detail) for e in changed] == [{"before": ["trainee"], "after": ["mentor", "trainee"]}]
+
+
+def test_a_crafted_24_kb_email_cell_is_refused_by_its_length_before_its_shape_is_checked(
+    admin, people, academy, monkeypatch
+):
+    seen = shapes_checked(monkeypatch)
+    before = snapshot(people)
+    response = paste(admin, academy.cohort.id, HEADER + f"Eve,{CRAFTED_EMAIL},trainee,\nGus,gus@example.com,trainee,\n")
+    assert response.status_code == 422
+    checks = row_checks(response.get_data(as_text=True))
+    assert "the email address is not valid" in checks[2] and checks[3].startswith("OK")
+    assert seen == ["gus@example.com"], "the crafted cell never reaches the shape check"
+    assert snapshot(people) == before

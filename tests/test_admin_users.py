@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash
 
 from academy.models import AuditEntry, CohortTrainee, User, UserRole
 from tests.conftest import PASSWORD, sign_in
+from tests.test_inputs import CRAFTED_EMAIL, shapes_checked
 
 GOOD_PASSWORD = "violet tractor hums beside quiet harbours"
 SEVEN_DAYS = 7 * 24 * 3600
@@ -205,6 +206,19 @@ def test_create_user_beside_the_same_email_in_another_form_is_refused(as_role, p
     assert count(people, AuditEntry) == audit_before
     alice = user_named(people, "alice@example.com")
     assert alice.display_name == "Alice" and roles(people, alice.id) == {"trainee"}
+
+
+def test_a_crafted_24_kb_email_is_refused_by_its_length_before_its_shape_is_checked(
+    as_role, people, academy, monkeypatch
+):
+    seen = shapes_checked(monkeypatch)
+    users_before = count(people, User)
+    data = {"display_name": "Eve", "email": CRAFTED_EMAIL, "roles": ["trainee"]}
+    response = as_role("admin").post("/admin/users/new", data=data)
+    assert response.status_code == 400
+    assert "Enter a valid email address." in field_error(response.get_data(as_text=True), "email")
+    assert seen == []
+    assert count(people, User) == users_before
 
 
 @pytest.mark.parametrize(

@@ -6,20 +6,19 @@ a trainee's mentor is an existing mentor of the cohort or a mentor in the same f
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
 from ..accounts import services as accounts
 from ..cohorts.services import MEMBER_ROLES, add_member
+from ..inputs import is_email
 from ..models import Cohort, CohortStaff, CohortTrainee, User, UserRole
 from ..security import CONTROL
 
 MAX_ROWS = 2000
 MAX_BYTES = 1_000_000
 HEADER = ("name", "email", "role", "mentor email")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass
@@ -93,7 +92,7 @@ def _row_problems(session: Session, cohort: Cohort, row: ImportRow, in_file: dic
         problems.append("the row contains control characters")
     if not row.name or len(row.name) > 120:
         problems.append("a name of 1 to 120 characters is needed")
-    if not EMAIL.match(row.email) or len(row.email) > 254:
+    if not is_email(row.email):
         problems.append("the email address is not valid")
     elif row.email in seen:
         problems.append("this email appears on an earlier row")
