@@ -7,10 +7,11 @@ token in the database, so every copy of an older cookie stops working. Sessions 
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, login_user
 from sqlmodel import Session, select
 
@@ -87,6 +88,17 @@ def load_account(cookie_id: str) -> Account | None:
     return Account(first.id, first.email, first.display_name, roles, first.session_token, first.is_active)
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """The cookie expires when the server ends the session, ABSOLUTE_LIMIT after signing in, rather than a full
+    lifetime after each request."""
+
+    def get_expiration_time(self, app, session):
+        started = session.get("signed_in_at")
+        if session.permanent and started:
+            return datetime.fromtimestamp(started, UTC) + ABSOLUTE_LIMIT
+        return super().get_expiration_time(app, session)
+
+
 def start_session(db_session: Session, user: User) -> Account:
     account = Account.of(user, roles_of(db_session, user.id))
     session.clear()
@@ -120,7 +132,9 @@ def home_url(account: Account) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", ABSOLUTE_LIMIT)
+    app.config["PERMANENT_SESSION_LIFETIME"] = ABSOLUTE_LIMIT  # Flask's default, always present, is 31 days
+    app.config["REMEMBER_COOKIE_DURATION"] = ABSOLUTE_LIMIT  # never set (no "remember me"), and never longer
+    app.session_interface = SessionCookies()
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SECURE_COOKIES"))
