@@ -7,8 +7,9 @@ import re
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from academy.admin import importer
 from academy.models import AuditEntry, Cohort, CohortStaff, CohortTrainee, User, UserRole
 from tests.test_inputs import CRAFTED_EMAIL, shapes_checked
 
@@ -44,8 +45,8 @@ def entries(people, action: str) -> list[AuditEntry]:
 
 def row_checks(page: str) -> dict[int, str]:
     """The preview table: line number -> what its last column says about the row."""
-    rows = re.findall(r"<tr><td>(\d+)</td>(.*?)</tr>", page, re.S)
-    last_cell = {int(line): cells.rsplit("<td>", 1)[-1] for line, cells in rows}
+    rows = re.findall(r"<tr[^>]*><td[^>]*>(\d+)</td>(.*?)</tr>", page, re.S)
+    last_cell = {int(line): re.split(r"<td[^>]*>", cells)[-1] for line, cells in rows}
     return {line: " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split()) for line, cell in last_cell.items()}
 
 
@@ -61,15 +62,31 @@ def confirm_text(page: str) -> str:
     return html.unescape(found.group(1))
 
 
-def upload(client, cohort_id: int, content: bytes, *, confirm: bool = False):
+def existing_confirmation(page: str) -> str | None:
+    """The value of the preview's "I confirm these changes to existing accounts" box, when it has one."""
+    found = re.search(r'<input[^>]*name="confirm_existing"[^>]*value="([^"]*)"', page)
+    return found.group(1) if found else None
+
+
+def confirmed_existing(client, cohort_id: int, text: str) -> dict:
+    """What an admin who previews the rows and ticks the confirmation box sends along with "Import"."""
+    value = existing_confirmation(paste(client, cohort_id, text).get_data(as_text=True))
+    return {"confirm_existing": value} if value else {}
+
+
+def upload(client, cohort_id: int, content: bytes, *, confirm: bool = False, confirm_existing: bool = False):
     data = {"file": (io.BytesIO(content), "people.csv")}
     if confirm:
         data["confirm"] = "1"
+    if confirm_existing:
+        data |= confirmed_existing(client, cohort_id, content.decode("utf-8-sig"))
     return client.post(f"/admin/cohorts/{cohort_id}/import", data=data, content_type="multipart/form-data")
 
 
-def paste(client, cohort_id: int, text: str, *, confirm: bool = False):
+def paste(client, cohort_id: int, text: str, *, confirm: bool = False, confirm_existing: bool = False):
     data = {"text": text} | ({"confirm": "1"} if confirm else {})
+    if confirm_existing:
+        data |= confirmed_existing(client, cohort_id, text)
     return client.post(f"/admin/cohorts/{cohort_id}/import", data=data)
 
 
@@ -206,10 +223,10 @@ def test_a_good_file_previews_without_writing_then_imports_every_row(app, admin,
     checks = row_checks(page)
     assert list(checks) == [2, 3, 4, 5, 6]
     assert all(check.startswith("OK") for check in checks.values()), checks
-    assert [line for line, check in checks.items() if "new account" in check] == [2, 3, 4]
+    assert [line for line, cells in preview_rows(page).items() if cells[1] == "New account"] == [2, 3, 4]
     assert snapshot(people) == before, "a preview writes nothing"
 
-    done = paste(admin, academy.cohort.id, confirm_text(page), confirm=True)
+    done = paste(admin, academy.cohort.id, confirm_text(page), confirm=True, confirm_existing=True)
     assert done.status_code == 200
     done_page = done.get_data(as_text=True)
     assert "5 people imported into Cohort A" in done_page
@@ -269,10 +286,8 @@ def test_a_good_file_previews_without_writing_then_imports_every_row(app, admin,
 
 
 def test_the_same_file_twice_is_refused_the_second_time(admin, people, academy):
-    assert (
-        paste(admin, academy.cohort.id, GOOD_FILE.replace("Sam Switch,switcher", "Sam,sam"), confirm=True).status_code
-        == 200
-    )
+    good = GOOD_FILE.replace("Sam Switch,switcher", "Sam,sam")
+    assert paste(admin, academy.cohort.id, good, confirm=True, confirm_existing=True).status_code == 200
     before = snapshot(people)
     again = paste(admin, academy.cohort.id, GOOD_FILE.replace("Sam Switch,switcher", "Sam,sam"), confirm=True)
     assert again.status_code == 422
@@ -298,7 +313,8 @@ def test_importing_an_existing_account_in_a_new_role_records_the_role_change(adm
     """The import gives the role the account lacks; a role change is audited like one made on the account page."""
     people.user("convert@example.com", "trainee")
     convert = user_named(people, "convert@example.com")
-    response = paste(admin, academy.cohort.id, HEADER + "Connie,convert@example.com,mentor,\n", confirm=True)
+    text = HEADER + "Connie,convert@example.com,mentor,\n"
+    response = paste(admin, academy.cohort.id, text, confirm=True, confirm_existing=True)
     assert response.status_code == 200
     assert roles(people, convert.id) == {"trainee", "mentor"}
     changed = [e for e in entries(people, "user.roles_changed") if e.target == "convert@example.com"]
@@ -316,3 +332,107 @@ def test_a_crafted_24_kb_email_cell_is_refused_by_its_length_before_its_shape_is
     assert "the email address is not valid" in checks[2] and checks[3].startswith("OK")
     assert seen == ["gus@example.com"], "the crafted cell never reaches the shape check"
     assert snapshot(people) == before
+
+
+# ------------------------------------------------------------------ changes to existing accounts
+
+# Oscar is a trainee of Cohort B: importing him into Cohort A as a mentor gives him a role and a cohort to serve.
+TOUCHES_EXISTING = HEADER + (
+    "Oscar the Mentor,outsider@example.com,mentor,\n"  # 2: the file's name is not his
+    "Nina New,nina@example.com,trainee,outsider@example.com\n"  # 3
+    "Marco,mentor2@example.com,manager,\n"  # 4: a mentor of this cohort becomes its manager too
+)
+
+
+def test_the_plan_names_the_account_each_row_touches_and_every_change(app, academy):
+    with app.app_context(), Session(app.extensions["academy.engine"]) as s:
+        plan = importer.plan_import(s, s.get(Cohort, academy.cohort.id), TOUCHES_EXISTING)
+        oscar, nina, marco = plan.rows
+        assert plan.ok
+        assert (oscar.existing.display_name, oscar.existing_roles) == ("Outsider", {"trainee"})
+        assert oscar.changes == ["gains the role mentor", "becomes a mentor of Cohort A"]
+        assert nina.existing is None
+        assert nina.changes == [
+            "new account with the role trainee",
+            "joins Cohort A as a trainee, mentor outsider@example.com",
+        ]
+        assert (marco.existing_roles, marco.changes) == (
+            {"mentor"},
+            ["gains the role manager", "becomes a manager of Cohort A"],
+        )
+        assert [r.line for r in plan.existing_rows] == [2, 4]
+        assert plan.confirmation_key
+
+
+def test_applying_changes_to_existing_accounts_needs_the_confirmation_of_exactly_those_changes(app, people, academy):
+    engine = app.extensions["academy.engine"]
+    before = snapshot(people)
+    with app.test_request_context(), Session(engine) as s:
+        plan = importer.plan_import(s, s.get(Cohort, academy.cohort.id), TOUCHES_EXISTING)
+        for confirmed in ("", "0123456789abcdef"):
+            with pytest.raises(importer.ConfirmationNeeded, match="2 rows change existing accounts"):
+                importer.apply_import(s, s.get(Cohort, academy.cohort.id), plan, confirmed=confirmed)
+        s.rollback()
+    assert snapshot(people) == before
+    with app.test_request_context(), Session(engine) as s:
+        cohort = s.get(Cohort, academy.cohort.id)
+        plan = importer.plan_import(s, cohort, TOUCHES_EXISTING)
+        importer.apply_import(s, cohort, plan, confirmed=plan.confirmation_key)
+        s.commit()
+    assert roles(people, academy.outsider.id) == {"trainee", "mentor"}
+
+
+def test_a_plan_of_new_accounts_only_needs_no_confirmation(app, academy):
+    with app.app_context(), Session(app.extensions["academy.engine"]) as s:
+        plan = importer.plan_import(s, s.get(Cohort, academy.cohort.id), HEADER + "Nina,nina@example.com,trainee,\n")
+        assert plan.ok and plan.existing_rows == [] and plan.confirmation_key == ""
+
+
+def preview_rows(page: str) -> dict[int, list[str]]:
+    """The preview table: line number -> the text of each of its cells."""
+    rows = re.findall(r"<tr[^>]*><td[^>]*>(\d+)</td>(.*?)</tr>", page, re.S)
+    return {
+        int(line): [
+            " ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split())
+            for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)
+        ]
+        for line, cells in rows
+    }
+
+
+def test_the_preview_shows_the_account_each_row_touches_and_highlights_changes_to_existing_ones(admin, academy):
+    response = paste(admin, academy.cohort.id, TOUCHES_EXISTING)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    rows = preview_rows(page)
+    file_cell, account, changes, check = rows[2]
+    assert "Oscar the Mentor" in file_cell and "outsider@example.com" in file_cell
+    assert "Outsider" in account and "trainee" in account and "Oscar" not in account
+    assert "gains the role mentor" in changes and "becomes a mentor of Cohort A" in changes
+    assert check.startswith("OK")
+    assert "New account" in rows[3][1] and "joins Cohort A as a trainee" in rows[3][2]
+    assert "<mark>gains the role mentor</mark>" in page and "<mark>becomes a mentor of Cohort A</mark>" in page
+    assert "<mark>joins Cohort A" not in page, "only changes to existing accounts are highlighted"
+    assert "I confirm these changes to existing accounts" in page
+    assert existing_confirmation(page)
+    assert "2 rows change existing accounts" in page
+
+
+def test_importing_without_confirming_the_changes_to_existing_accounts_writes_nothing_and_keeps_the_rows(
+    admin, people, academy
+):
+    before = snapshot(people)
+    response = paste(admin, academy.cohort.id, TOUCHES_EXISTING, confirm=True)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    message = file_problems(page)
+    assert message and "Nothing was imported" in message[0] and "2 rows change existing accounts" in message[0]
+    assert page.index(message[0].split(":")[0]) < page.index("<table"), "the message comes before the rows"
+    assert confirm_text(page) == TOUCHES_EXISTING, "the rows are kept for the confirmation"
+    assert existing_confirmation(page)
+    assert snapshot(people) == before
+    assert roles(people, academy.outsider.id) == {"trainee"}
+
+    done = paste(admin, academy.cohort.id, confirm_text(page), confirm=True, confirm_existing=True)
+    assert done.status_code == 200
+    assert roles(people, academy.outsider.id) == {"trainee", "mentor"}

@@ -1,11 +1,15 @@
 """Bulk import of a cohort's people from CSV: every row checked before anything is written, then all or nothing.
 
 Columns (a header row is required): name, email, role, mentor email. Role is trainee, mentor or manager;
-a trainee's mentor is an existing mentor of the cohort or a mentor in the same file.
+a trainee's mentor is an existing mentor of the cohort or a mentor in the same file. A row whose email is an
+existing account changes that account (a role, a cohort): the preview says so, and the import needs the
+admin's confirmation of exactly those changes.
 """
 
 import csv
+import hashlib
 import io
+import json
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -30,6 +34,8 @@ class ImportRow:
     mentor_email: str
     problems: list[str] = field(default_factory=list)
     existing: User | None = None
+    existing_roles: frozenset[str] = frozenset()
+    changes: list[str] = field(default_factory=list)  # what importing the row does, in the admin's words
 
 
 @dataclass
@@ -40,6 +46,20 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.problems and bool(self.rows) and not any(r.problems for r in self.rows)
+
+    @property
+    def existing_rows(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.existing is not None]
+
+    @property
+    def confirmation_key(self) -> str:
+        """Names exactly the changes to existing accounts that the preview showed; empty when there are none."""
+        shown = [(r.email, r.existing.display_name, sorted(r.existing_roles), r.changes) for r in self.existing_rows]
+        return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:16] if shown else ""
+
+
+class ConfirmationNeeded(ValueError):
+    """The plan changes existing accounts and the admin has not confirmed those changes."""
 
 
 def read_rows(text: str) -> tuple[list[ImportRow], list[str]]:
@@ -81,9 +101,22 @@ def plan_import(session: Session, cohort: Cohort, text: str) -> ImportPlan:
     seen: set[str] = set()
     for row in rows:
         row.existing = accounts.user_by_email(session, row.email) if row.email else None
+        row.existing_roles = accounts.roles_of(session, row.existing.id) if row.existing else frozenset()
         row.problems = _row_problems(session, cohort, row, in_file, seen)
+        row.changes = [] if row.problems else _row_changes(cohort, row)
         seen.add(row.email)
     return ImportPlan(rows, problems)
+
+
+def _row_changes(cohort: Cohort, row: ImportRow) -> list[str]:
+    """For an existing account every item is a change to it; a new account is made with the file's name."""
+    if row.role == "trainee":
+        joins = f"joins {cohort.name} as a trainee" + (f", mentor {row.mentor_email}" if row.mentor_email else "")
+    else:
+        joins = f"becomes a {row.role} of {cohort.name}"
+    if row.existing is None:
+        return [f"new account with the role {row.role}", joins]
+    return ([f"gains the role {row.role}"] if row.role not in row.existing_roles else []) + [joins]
 
 
 def _row_problems(session: Session, cohort: Cohort, row: ImportRow, in_file: dict, seen: set) -> list[str]:
@@ -125,9 +158,19 @@ def _mentor_known(session: Session, cohort: Cohort, email: str, in_file: dict) -
     return mentor is not None and session.get(CohortStaff, (cohort.id, mentor.id, "mentor")) is not None
 
 
-def apply_import(session: Session, cohort: Cohort, plan: ImportPlan) -> list[tuple[User, str | None]]:
-    """Write every row (the caller commits once). New accounts get an invitation link, returned with them."""
+def apply_import(
+    session: Session, cohort: Cohort, plan: ImportPlan, *, confirmed: str = ""
+) -> list[tuple[User, str | None]]:
+    """Write every row (the caller commits once). New accounts get an invitation link, returned with them.
+    `confirmed` is the plan's confirmation_key as the admin confirmed it; ConfirmationNeeded otherwise."""
     assert plan.ok, "apply only a plan without problems"
+    if plan.confirmation_key and confirmed != plan.confirmation_key:
+        n = len(plan.existing_rows)
+        what = "1 row changes an existing account" if n == 1 else f"{n} rows change existing accounts"
+        raise ConfirmationNeeded(
+            f"Nothing was imported: {what} (highlighted below). Check the changes, tick “I confirm these changes"
+            " to existing accounts” and import again."
+        )
     people: dict[str, User] = {}
     invited: list[tuple[User, str | None]] = []
     for row in sorted(plan.rows, key=lambda r: r.role != "mentor"):  # mentors first: trainees refer to them

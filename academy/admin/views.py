@@ -331,14 +331,20 @@ def import_people(cohort_id: int):
         return render_template("admin/import.html", cohort=cohort, form=form, plan=None), 400 if form.errors else 200
     text, problem = import_text(form)
     plan = importer.plan_import(s, cohort, text) if not problem else importer.ImportPlan([], [problem])
+    refused = None
     if request.form.get("confirm") == "1" and plan.ok:
-        invited = importer.apply_import(s, cohort, plan)
-        audit.record(s, "cohort.imported", cohort.name, rows=len(plan.rows), new_accounts=len(invited))
-        s.commit()
-        links = [(user, link_for(token)) for user, token in invited]
-        return render_template("admin/import_done.html", cohort=cohort, plan=plan, links=links)
-    status = 200 if plan.ok else 422
-    return render_template("admin/import.html", cohort=cohort, form=form, plan=plan, text=text), status
+        try:
+            invited = importer.apply_import(s, cohort, plan, confirmed=request.form.get("confirm_existing", ""))
+        except importer.ConfirmationNeeded as error:
+            refused = str(error)
+        else:
+            audit.record(s, "cohort.imported", cohort.name, rows=len(plan.rows), new_accounts=len(invited))
+            s.commit()
+            links = [(user, link_for(token)) for user, token in invited]
+            return render_template("admin/import_done.html", cohort=cohort, plan=plan, links=links)
+    status = 200 if plan.ok and not refused else 422
+    page = render_template("admin/import.html", cohort=cohort, form=form, plan=plan, text=text, refused=refused)
+    return page, status
 
 
 def import_text(form: ImportForm) -> tuple[str, str | None]:

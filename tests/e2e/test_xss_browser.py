@@ -474,6 +474,7 @@ def import_csv(watch: Watch, ada, base: str, a, p) -> None:
     confirm = ada.get_by_role("button", name=f"Import {len(rows)} people")
     expect(confirm).to_be_visible()
     watch.check(ada, shows=watch.planted.tags("cv", "cu"))
+    ada.get_by_label("I confirm these changes to existing accounts").check()  # Marco and the manager exist
     confirm.click()
     expect(ada.get_by_role("link", name=f"Back to {p.ui_cohort}")).to_be_visible()
     watch.check(ada, shows=watch.planted.tags("cv"))
