@@ -20,6 +20,11 @@ DEFAULTS = {
     "REVIEW_OBJECTIVE": 0.9,
     "MAX_ATTACHMENTS": 5,
     "MAX_ATTACHMENT_BYTES": 10_000_000,
+    "STORAGE_QUOTA_BYTES": 200_000_000,  # all of one person's lab evidence files
+    "WITHDRAWN_FILES_DAYS": 14,
+    "SIGN_IN_AUDIT_DAYS": 90,
+    "BEHIND_REMINDERS": True,
+    "MAIL_RETRY_SECONDS": 30,  # the first retry of an outbox message; doubling, at most an hour apart
 }
 
 
@@ -54,7 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import admin, catalogue, cli, cohorts, db, errors, health, metrics, reviews, security
+    from . import admin, catalogue, cli, cohorts, db, errors, health, jobs, metrics, reviews, security
     from .accounts import auth
     from .accounts.views import bp as accounts_bp
     from .api.docs import bp as api_docs_bp
@@ -65,6 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .notifications.views import bp as notifications_bp
 
     db.init_app(app)
+    jobs.init_app(app)
     store.init_app(app)
     errors.init_app(app)
     auth.init_app(app)

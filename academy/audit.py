@@ -7,9 +7,11 @@ for the write lock this request may already hold.
 """
 
 import json
+from datetime import datetime
 
 from flask import has_request_context, request
 from flask_login import current_user
+from sqlalchemy import delete, func
 from sqlmodel import Session
 
 from . import db
@@ -40,6 +42,11 @@ ACTIONS = (
     "lab.decided",
     "token.created",
     "token.revoked",
+    "mail.gave_up",
+    "files.removed",
+    "reminders.sent",
+    "user.reminders_set",
+    "audit.pruned",
 )
 
 
@@ -70,3 +77,19 @@ def record_now(action: str, target: str | None = None, **detail) -> None:
     session.rollback()
     record(session, action, target, **detail)
     session.commit()
+
+
+# Sign-in noise: kept ACADEMY_SIGN_IN_AUDIT_DAYS, then pruned. Every other action (decisions, administrative
+# changes, refused authorizations) stays for good.
+SIGN_IN_ACTIONS = ("login.succeeded", "login.failed", "login.throttled", "logout")
+
+
+def prune_sign_in_noise(session: Session, *, older_than: datetime) -> int:
+    """Delete sign-in rows last seen before `older_than`, in the caller's transaction; one audit row says how many."""
+    last_seen = func.coalesce(AuditEntry.last_at, AuditEntry.at)  # a coalesced row counts from its latest repeat
+    removed = session.exec(
+        delete(AuditEntry).where(AuditEntry.action.in_(SIGN_IN_ACTIONS), last_seen < older_than)
+    ).rowcount
+    if removed:
+        record(session, "audit.pruned", None, actions=list(SIGN_IN_ACTIONS), removed=removed, before=older_than)
+    return removed

@@ -107,6 +107,22 @@ def demo():
         click.echo(f"  {person.email:<24} {', '.join(person.roles)}")
 
 
+@academy.command("worker")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True, help="Threads running tasks.")
+def worker(workers):
+    """Run the background worker: sends the outbox's e-mail and runs the scheduled jobs (huey's consumer)."""
+    from huey import MemoryHuey
+
+    from .jobs.queue import jobs
+
+    huey = jobs().huey
+    if isinstance(huey, MemoryHuey):
+        raise click.ClickException("ACADEMY_QUEUE_URL is memory://: no worker can see that queue.")
+    # an idle worker looks for new tasks at least every second (a SQLite queue is polled; Redis blocks)
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True, max_delay=1.0)
+    consumer.run()
+
+
 @academy.command("create-user")
 @click.argument("email")
 @click.option("--name", default="", help="Display name (default: the part of the email before @).")

@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from . import db
-from .models import Cohort, CohortModule, CohortTrainee, Decision, LabAttempt, ModuleProgress, utcnow
+from .models import Cohort, CohortModule, CohortTrainee, Decision, LabAttempt, ModuleProgress, OutgoingMail, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
@@ -55,6 +55,9 @@ class AcademyFigures:
     decision_buckets: list[int]  # cumulative, one per DECISION_BUCKETS bound
     decisions: int
     decision_seconds: float
+    outbox_size: int
+    outbox_oldest_seconds: float
+    mail_given_up: int
 
 
 def trainee_status(today: date):
@@ -121,10 +124,21 @@ def time_to_decision(session: Session, now: datetime) -> tuple[list[int], int, f
     return list(buckets), count, float(total or 0)
 
 
+def outbox(session: Session, now: datetime) -> tuple[int, float, int]:
+    """E-mail waiting to be sent (not given up), the age of the oldest of it, and the messages given up on."""
+    unsent = OutgoingMail.sent_at.is_(None)  # both queries read a range of ix_outgoing_mail_due, not the table
+    size, oldest = session.exec(
+        select(func.count(), func.min(OutgoingMail.created_at)).where(unsent, OutgoingMail.gave_up_at.is_(None))
+    ).one()
+    given_up = session.exec(select(func.count()).where(unsent, OutgoingMail.gave_up_at.is_not(None))).one()
+    return size, (now - oldest).total_seconds() if oldest else 0.0, given_up
+
+
 def academy_figures(session: Session, now: datetime) -> AcademyFigures:
     size, oldest = waiting_submissions(session, now)
     buckets, count, total = time_to_decision(session, now)
-    return AcademyFigures(trainees_per_cohort(session, now.astimezone().date()), size, oldest, buckets, count, total)
+    trainees = trainees_per_cohort(session, now.astimezone().date())
+    return AcademyFigures(trainees, size, oldest, buckets, count, total, *outbox(session, now))
 
 
 class AcademyCollector:
@@ -171,7 +185,19 @@ class AcademyCollector:
             "Time from submission to decision, over the decisions of the last 30 days "
             "(a sliding window recomputed at each scrape: compare buckets, do not rate() them).",
         )
+        outbox_size = GaugeMetricFamily(
+            "academy_mail_outbox_size", "E-mail in the outbox waiting to be sent (not yet given up)."
+        )
+        outbox_oldest = GaugeMetricFamily(
+            "academy_mail_outbox_oldest_seconds", "Age of the oldest e-mail waiting in the outbox (0 when none waits)."
+        )
+        given_up = GaugeMetricFamily(
+            "academy_mail_given_up", "E-mail the worker gave up on after a day of failed attempts, all time."
+        )
         if figures is not None:
+            outbox_size.add_metric([], figures.outbox_size)
+            outbox_oldest.add_metric([], figures.outbox_oldest_seconds)
+            given_up.add_metric([], figures.mail_given_up)
             for cohort, counts in figures.trainees:
                 for status, number in counts.items():
                     trainees.add_metric([cohort, status], number)
@@ -180,7 +206,7 @@ class AcademyCollector:
             bounds = [str(float(b)) for b in DECISION_BUCKETS] + ["+Inf"]
             counts = figures.decision_buckets + [figures.decisions]
             decisions.add_metric([], list(zip(bounds, counts, strict=True)), figures.decision_seconds)
-        return trainees, queue, oldest, decisions
+        return trainees, queue, oldest, decisions, outbox_size, outbox_oldest, given_up
 
 
 # ------------------------------------------------------------------ requests, counted per process

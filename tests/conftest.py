@@ -70,6 +70,7 @@ def make_app(database_url, **overrides):
         "SECRET_KEY": "test-secret-key",
         "CURRICULUM_DIR": str(REPO / "curriculum"),
         "WTF_CSRF_ENABLED": False,  # tests/test_security.py and the browser tests run with CSRF on
+        "QUEUE_URL": "memory://",  # tests that run a worker give a queue file of their own
     }
     config.update(overrides)
     return create_app(config)

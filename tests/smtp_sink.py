@@ -45,8 +45,8 @@ class SmtpSink(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, mode: str = "accept"):
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, mode: str = "accept", port: int = 0):
+        super().__init__(("127.0.0.1", port), _Handler)
         self.mode, self.messages, self.release = mode, [], threading.Event()
         threading.Thread(target=self.serve_forever, daemon=True).start()
 

@@ -461,6 +461,13 @@ FORMS = (
         budget=0.5,
     ),
     Form(
+        "accounts.set_reminders",
+        "trainee",
+        "/account/reminders",
+        lambda w: [("reminders", "0")],  # the hidden "0"; a ticked box adds a "1" after it
+        (Field("reminders", FLAG),),
+    ),
+    Form(
         "accounts.create_token",
         "trainee",
         "/account/tokens",

@@ -364,24 +364,30 @@ def test_unread_count_list_and_marking_read(as_role, people, academy, db_session
     assert 'unread"' not in trainee.get("/learn").get_data(as_text=True)
 
 
-def test_decision_mail_is_sent_when_smtp_is_configured_and_a_dead_server_fails_nothing(
+def test_the_decision_is_mailed_through_the_outbox_and_a_dead_server_fails_nothing(
     migrated, people, academy, db_session, monkeypatch
 ):
     from academy import mail
     from tests.conftest import make_app
     from tests.smtp_sink import SmtpSink, free_port
+    from tests.test_mail import outbox_rows, run_outbox
 
     monkeypatch.setattr(mail, "TIMEOUT_SECONDS", 1)
     sink = SmtpSink()
     for port, expect_mail in ((sink.port, True), (free_port(), False)):
-        app = make_app(migrated, SMTP_HOST="127.0.0.1", SMTP_PORT=port, BASE_URL="http://localhost")
+        app = make_app(migrated, SMTP_HOST="127.0.0.1", SMTP_PORT=port, BASE_URL="https://academy.example.com")
         attempt = submission(people, academy.trainee, number=1 if expect_mail else 2)
         client = app.test_client()
         sign_in(client, academy.mentor.email)
         assert decide(client, attempt, "request_changes", "Again please.").status_code == 302
         assert len(decisions(db_session, attempt)) == 1
+        row = outbox_rows(app)[-1]
+        assert row.to_address == "trainee@example.com"
+        assert f"https://academy.example.com/modules/{attempt.module_id}" in row.body
+        run_outbox(app)
         app.extensions["academy.engine"].dispose()
     assert len(sink.messages) == 1 and "To: trainee@example.com" in sink.messages[0]
+    assert [r.sent_at is not None for r in outbox_rows(app)] == [True, False]  # the second waits for its server
     sink.close()
 
 

@@ -146,6 +146,14 @@ def update_profile(session: Session, user: User, *, display_name: str) -> None:
         session.add(user)
 
 
+def set_reminders(session: Session, user: User, *, enabled: bool) -> None:
+    """The person's own choice of the weekly "you are behind the plan" e-mail."""
+    if user.reminders_enabled != enabled:
+        user.reminders_enabled = enabled
+        session.add(user)
+        audit.record(session, "user.reminders_set", user.email, enabled=enabled)
+
+
 def set_active(session: Session, user: User, active: bool) -> None:
     """Deactivation keeps every record of the person and ends their sessions; nothing is deleted."""
     if user.is_active == active:

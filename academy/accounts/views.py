@@ -3,6 +3,7 @@ from flask_login import current_user, login_required, logout_user
 
 from .. import audit, db
 from ..api import tokens
+from ..inputs import flag_or_400
 from ..learning.forms import ActionForm
 from ..models import User
 from . import services
@@ -118,6 +119,21 @@ def render_account(user, *, profile=None, password=None, token_form=None, new_to
         tokens=tokens.tokens_of(db.session(), user.id),
         revoke_form=ActionForm(),
     ), status
+
+
+@bp.post("/account/reminders")
+@login_required
+def set_reminders():
+    """The checkbox comes after a hidden "0": a ticked box sends "0" then "1", the last one counts."""
+    if not ActionForm().validate_on_submit():
+        abort(400, description="This form has expired; reload the page and try again.")
+    sent = request.form.getlist("reminders")
+    enabled = flag_or_400(sent[-1] if sent else None, "send you reminders")
+    s = db.session()
+    services.set_reminders(s, s.get(User, current_user.id), enabled=enabled)
+    s.commit()
+    flash("You will get reminders when you fall behind." if enabled else "You will get no reminders.", "success")
+    return redirect(url_for("accounts.account") + "#reminders")
 
 
 @bp.post("/account/tokens")

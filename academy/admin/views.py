@@ -10,7 +10,7 @@ from ..cohorts.services import CohortError
 from ..curriculum.store import catalogue
 from ..inputs import flag_or_400, id_or_400, page_number
 from ..links import external_url
-from ..mail import mail_enabled, send_mail
+from ..mail import mail_enabled, queue_mail
 from ..models import ROLES, Cohort, User
 from ..policy import admins_only
 from . import importer, queries
@@ -146,7 +146,9 @@ def show_link(user: User, link: str, purpose: str):
             f"Hello {user.display_name},\n\nopen this link to choose your password for SRE Academy:\n\n{link}\n\n"
             "It works once and expires after 7 days.\n"
         )
-        mailed = send_mail(user.email, subject, body)
+        s = db.session()  # the link's own transaction committed already: the message is a short one of its own
+        mailed = queue_mail(s, to=user.email, subject=subject, body=body) is not None
+        s.commit()
     return render_template("admin/link.html", user=user, link=link, purpose=purpose, mailed=mailed)
 
 

@@ -16,7 +16,6 @@ from ..curriculum.store import catalogue
 from ..learning import services as learning
 from ..learning.queries import learning_path
 from ..models import Cohort, Decision, LabAttempt, User, utcnow
-from ..notifications.services import send_pending_mail
 from ..policy import managed_cohort_ids, may_review, may_view_cohort
 from ..reviews import queries as review_queries
 from ..reviews import services as reviews
@@ -192,6 +191,7 @@ def submit_lab(path: s.LabPath, body: s.EvidenceIn):
             files=[],
             request_key=key,
             max_files=current_app.config["MAX_ATTACHMENTS"],
+            quota_bytes=int(current_app.config["STORAGE_QUOTA_BYTES"]),
         )
         session.commit()
     except (learning.LabClosed, learning.PrerequisitesMissing) as refused:
@@ -205,7 +205,6 @@ def submit_lab(path: s.LabPath, body: s.EvidenceIn):
         attempt = learning.by_request_key(session, LabAttempt, caller().id, key)
         if attempt is None:
             return error(409, "Conflict", "This lab is waiting for a mentor already.")
-    send_pending_mail(session, request.host_url)
     return s.AttemptOut.model_validate(attempt, from_attributes=True).model_dump(mode="json"), 201
 
 
@@ -272,7 +271,6 @@ def decide(path: s.AttemptPath, body: s.DecisionIn):
     except reviews.ReviewError as refused:
         session.rollback()
         return error(422, "Invalid decision", str(refused))
-    send_pending_mail(session, request.host_url)
     return decision_out(decision), 201
 
 

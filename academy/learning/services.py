@@ -5,11 +5,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
+from .. import audit
 from ..curriculum.loader import Catalogue, Module, RenderedLab
 from ..models import Attachment, CohortTrainee, LabAttempt, ModuleProgress, QuizAttempt, User, utcnow
 from ..notifications.services import notify
@@ -239,7 +240,9 @@ def submit_lab(
     files: list[CheckedFile],
     request_key: str,
     max_files: int,
+    quota_bytes: int | None = None,
 ) -> LabAttempt:
+    """Store an attempt with its files; `quota_bytes` limits what all of the trainee's files may take."""
     check_request_key(request_key)
     if earlier := by_request_key(session, LabAttempt, trainee_id, request_key):
         return earlier
@@ -261,6 +264,7 @@ def submit_lab(
         raise LabClosed("This lab is approved already; it cannot be changed.")
     if status == "Submitted":
         raise LabClosed("This lab is waiting for a mentor already. Withdraw that submission to change it.")
+    check_storage_quota(session, trainee_id=trainee_id, files=files, quota_bytes=quota_bytes)
     attempt = LabAttempt(
         trainee_id=trainee_id,
         module_id=module.id,
@@ -294,6 +298,60 @@ def submit_lab(
             message=f"{trainee.display_name} submitted “{lab.title}” (attempt {attempt.number}) for review.",
         )
     return attempt
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def stored_bytes(session: Session, trainee_id: int) -> int:
+    """What a person's lab evidence files take, withdrawn attempts' files not yet removed included."""
+    return session.exec(
+        select(func.coalesce(func.sum(Attachment.size), 0))
+        .join(LabAttempt, LabAttempt.id == Attachment.attempt_id)
+        .where(LabAttempt.trainee_id == trainee_id)
+    ).one()
+
+
+def check_storage_quota(
+    session: Session, *, trainee_id: int, files: list[CheckedFile], quota_bytes: int | None
+) -> None:
+    adding = sum(len(f.data) for f in files)
+    if not adding or quota_bytes is None:
+        return
+    used = stored_bytes(session, trainee_id)
+    if used + adding > quota_bytes:
+        raise LearningError(
+            f"Nothing was stored: these files ({megabytes(adding)}) would take your lab evidence files to "
+            f"{megabytes(used + adding)}, over your limit of {megabytes(quota_bytes)} "
+            f"(you use {megabytes(used)} already). Attach fewer or smaller files, or link to them.",
+            "files",
+        )
+
+
+def remove_withdrawn_files(session: Session, *, withdrawn_before: datetime, now: datetime) -> tuple[int, int, int]:
+    """Delete the files of attempts withdrawn before `withdrawn_before`; the attempts and their evidence stay,
+    marked `files_removed_at`. Returns (attempts, files, bytes), also written as one audit entry."""
+    has_files = select(Attachment.id).where(Attachment.attempt_id == LabAttempt.id).exists()
+    ids = session.exec(
+        select(LabAttempt.id).where(
+            LabAttempt.status == "withdrawn",
+            LabAttempt.withdrawn_at < withdrawn_before,
+            LabAttempt.files_removed_at.is_(None),
+            has_files,
+        )
+    ).all()
+    if not ids:
+        return 0, 0, 0
+    files, size = session.exec(
+        select(func.count(), func.coalesce(func.sum(Attachment.size), 0)).where(Attachment.attempt_id.in_(ids))
+    ).one()
+    session.exec(delete(Attachment).where(Attachment.attempt_id.in_(ids)))
+    session.exec(update(LabAttempt).where(LabAttempt.id.in_(ids)).values(files_removed_at=now))
+    audit.record(
+        session, "files.removed", None, attempts=len(ids), files=files, bytes=size, withdrawn_before=withdrawn_before
+    )
+    return len(ids), files, size
 
 
 def claim_active(attempt: LabAttempt) -> bool:

@@ -10,7 +10,6 @@ from ..catalogue.views import render_module
 from ..curriculum.store import catalogue, module_or_404
 from ..inputs import flag_or_400
 from ..models import Attachment, LabAttempt, QuizAttempt, User
-from ..notifications.services import send_pending_mail
 from ..policy import authorize, may_view_trainee, role_required
 from . import services
 from .attachments import AttachmentRefused, check_file
@@ -115,6 +114,7 @@ def submit_lab(lab_id: str):
             files=files,
             request_key=form.request_key.data or "",
             max_files=current_app.config["MAX_ATTACHMENTS"],
+            quota_bytes=int(current_app.config["STORAGE_QUOTA_BYTES"]),
         )
         s.commit()
     except (LearningError, AttachmentRefused) as error:
@@ -129,7 +129,6 @@ def submit_lab(lab_id: str):
                 "This lab is waiting for a mentor already. Withdraw that submission to change it."
             )
             return lab_refused(module, lab, form, closed)
-    send_pending_mail(s, request.host_url)
     flash(f"Submitted for review: {lab.title} (attempt {attempt.number}). Your mentor has been told.", "success")
     return redirect(url_for("catalogue.module", module_id=module.id) + f"#lab-{lab.id}")
 

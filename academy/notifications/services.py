@@ -1,30 +1,21 @@
-"""Notifications are written in the transaction of the event they tell about; e-mail copies are sent after
-the commit, and a failing mail server loses only the copy."""
+"""Notifications are written in the transaction of the event they tell about, and so is their e-mail copy
+(to the outbox, when mail is on): the worker sends it after the commit, retrying while the server is down."""
 
-from flask import g
 from sqlmodel import Session, select, update
 
-from ..mail import mail_enabled, send_mail
+from ..links import external_path
+from ..mail import mail_enabled, queue_mail
 from ..models import Notification, User, utcnow
 
 
 def notify(session: Session, *, user_id: int, message: str, link: str) -> None:
     session.add(Notification(user_id=user_id, message=message[:300], link=link[:300]))
-    if mail_enabled():
-        g.setdefault("mail_after_commit", []).append((user_id, message, link))
-
-
-def send_pending_mail(session: Session, base_url: str) -> int:
-    """E-mail copies of this request's notifications; call after the commit. Returns how many were sent."""
-    pending = g.pop("mail_after_commit", [])
-    sent = 0
-    for user_id, message, link in pending:
-        user = session.get(User, user_id)
-        if user and user.is_active:
-            sent += send_mail(
-                user.email, f"SRE Academy: {message[:80]}", f"{message}\n\n{base_url.rstrip('/')}{link}\n"
-            )
-    return sent
+    if not mail_enabled():
+        return
+    user = session.get(User, user_id)
+    if user is not None and user.is_active:
+        body = f"{message}\n\n{external_path(link)}\n"
+        queue_mail(session, to=user.email, subject=f"SRE Academy: {message[:80]}", body=body)
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -8,7 +8,6 @@ from ..learning.forms import ActionForm
 from ..learning.queries import attempt_views, module_journey
 from ..learning.services import claim_active, lab_attempts
 from ..models import LabAttempt, User
-from ..notifications.services import send_pending_mail
 from ..policy import authorize, may_review, role_required
 from . import queries, services
 from .forms import DecisionForm
@@ -132,7 +131,6 @@ def decide(attempt_id: int):
         s.rollback()
         form.comment.errors.append(str(error))
         return review(attempt_id, form, ticked, 422)
-    send_pending_mail(s, request.host_url)
     words = "approved" if outcome == "approved" else "sent back with your comment"
     flash(f"Attempt {attempt.number} of “{catalogue().lab(attempt.lab_id).title}” is {words}.", "success")
     return redirect(url_for("reviews.index"))
