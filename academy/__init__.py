@@ -23,6 +23,7 @@ DEFAULTS = {
     "STORAGE_QUOTA_BYTES": 200_000_000,  # all of one person's lab evidence files
     "WITHDRAWN_FILES_DAYS": 14,
     "SIGN_IN_AUDIT_DAYS": 90,
+    "SENT_MAIL_DAYS": 7,  # sent mail holds invitation links, valid as long
     "BEHIND_REMINDERS": True,
     "MAIL_RETRY_SECONDS": 30,  # the first retry of an outbox message; doubling, at most an hour apart
 }

@@ -286,3 +286,32 @@ def test_the_audit_prune_removes_old_sign_in_noise_and_keeps_decisions_and_admin
     assert action == "audit.pruned"
     [entry] = audit_rows(app, "audit.pruned")
     assert '"removed": 4' in entry.detail
+
+
+# ------------------------------------------------------------------ forgetting delivered mail
+
+
+def test_the_outbox_prune_forgets_delivered_and_given_up_mail_after_a_week_and_never_unsent_mail(app, monkeypatch):
+    from academy.models import OutgoingMail
+
+    now = datetime(2026, 12, 7, 3, 45, tzinfo=UTC)
+    old, recent = now - timedelta(days=8), now - timedelta(days=6)
+    rows = {
+        "sent long ago": {"created_at": old, "sent_at": old},
+        "given up long ago": {"created_at": old - timedelta(days=1), "gave_up_at": old},
+        "sent this week": {"created_at": old, "sent_at": recent},
+        "never sent": {"created_at": old - timedelta(days=30)},
+    }
+    with Session(app.extensions["academy.engine"]) as s:
+        s.add_all(
+            OutgoingMail(to_address="a@example.com", subject=subject, body="link", **fields)
+            for subject, fields in rows.items()
+        )
+        s.commit()
+
+    assert "prune_outbox" not in run_scheduled(app, now - timedelta(minutes=15), monkeypatch)
+    assert "prune_outbox" in run_scheduled(app, now, monkeypatch)
+    kept = sorted(m.subject for m in fetch(app, select(OutgoingMail)))
+    assert kept == ["never sent", "sent this week"]
+    [entry] = audit_rows(app, "mail.pruned")
+    assert '"removed": 2' in entry.detail

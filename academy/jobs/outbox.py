@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_
-from sqlmodel import Session, select, update
+from sqlmodel import Session, delete, select, update
 
 from .. import audit
 from ..mail import MailNotSent, send_mail
@@ -134,3 +134,13 @@ def next_attempt(session: Session, ids: list[int]) -> datetime | None:
         .where(OutgoingMail.id.in_(ids), *unsent())
         .order_by(OutgoingMail.next_attempt_at)
     ).first()
+
+
+def prune_delivered(session: Session, *, older_than: datetime) -> int:
+    """Forget mail sent or given up before `older_than`: its bodies hold invitation and reset links, which
+    nobody needs once delivered. Unsent mail is never pruned."""
+    done_before = or_(OutgoingMail.sent_at < older_than, OutgoingMail.gave_up_at < older_than)
+    removed = session.exec(delete(OutgoingMail).where(done_before)).rowcount
+    if removed:
+        audit.record(session, "mail.pruned", None, removed=removed, before=older_than.isoformat(timespec="seconds"))
+    return removed

@@ -9,6 +9,7 @@ that app, with its own database session, and commits its own work.
 | behind_reminders | daily 08:00 (at most one a week per trainee) |
 | remove_withdrawn_files | daily 03:00 |
 | prune_sign_in_audit | daily 03:30 |
+| prune_outbox | daily 03:45 |
 """
 
 import functools
@@ -34,6 +35,7 @@ MONDAY_MORNING = crontab(day_of_week="1", hour="7", minute="0")
 DAILY_REMINDERS = crontab(hour="8", minute="0")
 NIGHTLY_FILES = crontab(hour="3", minute="0")
 NIGHTLY_AUDIT = crontab(hour="3", minute="30")
+NIGHTLY_OUTBOX = crontab(hour="3", minute="45")
 
 
 def clock() -> datetime:
@@ -49,6 +51,7 @@ class Tasks:
     behind_reminders: TaskWrapper
     remove_withdrawn_files: TaskWrapper
     prune_sign_in_audit: TaskWrapper
+    prune_outbox: TaskWrapper
 
 
 def register(huey: Huey, app: Flask) -> Tasks:
@@ -69,6 +72,7 @@ def register(huey: Huey, app: Flask) -> Tasks:
             in_app(remove_withdrawn_files)
         ),
         prune_sign_in_audit=huey.periodic_task(NIGHTLY_AUDIT, name="prune_sign_in_audit")(in_app(prune_sign_in_audit)),
+        prune_outbox=huey.periodic_task(NIGHTLY_OUTBOX, name="prune_outbox")(in_app(prune_outbox)),
     )
 
 
@@ -86,6 +90,8 @@ def send_mail(ids: list[int]) -> None:
 
 
 def send_due_mail() -> None:
+    if not mail_enabled():  # mail turned off since these were written: they wait for it to be on again
+        return
     outcomes = outbox.send_due(db.session(), now=clock(), first_retry=first_retry())
     if outcomes:
         log.info("outbox: %s", ", ".join(f"{n} {what}" for what, n in sorted(outcomes.items())))
@@ -127,3 +133,12 @@ def prune_sign_in_audit() -> None:
     session.commit()
     if removed:
         log.info("audit log: %s sign-in row(s) older than %s removed", removed, keep)
+
+
+def prune_outbox() -> None:
+    session, now = db.session(), clock()
+    keep = timedelta(days=float(current_app.config["SENT_MAIL_DAYS"]))
+    removed = outbox.prune_delivered(session, older_than=now - keep)
+    session.commit()
+    if removed:
+        log.info("outbox: %s delivered or given-up message(s) older than %s removed", removed, keep)
