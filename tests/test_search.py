@@ -115,3 +115,13 @@ def test_an_empty_query_shows_only_the_form(reader):
 def test_search_needs_sign_in(app):
     response = app.test_client().get("/search?q=shell")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_snippets_are_plain_text_not_markdown(reader, cat):
+    """Bold, links and line breaks of the source never reach a snippet; the words do."""
+    html = search(reader, "52 seconds")
+    listing = html[html.index('<ol class="search-results">') :]
+    assert "<mark>52</mark> <mark>seconds</mark>" in listing and "**<mark>" not in listing
+    for section in (s for m in cat.ordered_modules() for s in m.sections):
+        assert not re.search(r"\]\((https?:|\.\./)|\n", section.text), section.heading
+        assert "`" not in section.heading, section.heading

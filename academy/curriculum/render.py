@@ -137,14 +137,30 @@ class Section:
     text: str
 
 
+def plain_text(children: list[Token]) -> str:
+    """What a reader sees of a paragraph: the words and the code, without `**`, link targets or line breaks."""
+    out = []
+    for child in children:
+        if child.type in ("text", "code_inline", "html_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif child.type == "image":
+            out.append(plain_text(child.children or []))
+    return "".join(out)
+
+
 def document_sections(text: str) -> list[Section]:
+    """Sections as plain text, computed once when the curriculum loads (search reads them on every request)."""
     tokens = MARKDOWN.parse(text, {})
     sections, anchor, heading, parts = [], "", "", []
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.attrGet("id"):
             sections.append(Section(anchor, heading, " ".join(parts)))
-            anchor, heading, parts = str(token.attrGet("id")), tokens[i + 1].content, []
-        elif token.type in ("inline", "fence", "code_block") and not (i and tokens[i - 1].type == "heading_open"):
-            parts.append(token.content)
+            anchor, heading, parts = str(token.attrGet("id")), plain_text(tokens[i + 1].children or []), []
+        elif token.type == "inline" and not (i and tokens[i - 1].type == "heading_open"):
+            parts.append(plain_text(token.children or []))
+        elif token.type in ("fence", "code_block"):
+            parts.append(" ".join(token.content.split()))
     sections.append(Section(anchor, heading, " ".join(parts)))
     return [s for s in sections if s.heading or s.text.strip()]
