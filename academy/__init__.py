@@ -53,7 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     check_settings(app.config)
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_ATTACHMENTS"] * app.config["MAX_ATTACHMENT_BYTES"] + 2**20
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    ensure_instance_folder(app)
     app.config.setdefault("DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'academy.db'}")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path) / "secret_key")
@@ -135,6 +135,22 @@ def check_base_url(base_url: str | None, *, mail: bool) -> None:
             "ACADEMY_BASE_URL must be an http or https address with a host and no query or fragment, "
             f"e.g. https://academy.example.com, not {base_url!r}"
         )
+
+
+def ensure_instance_folder(app: Flask) -> None:
+    """The instance folder holds what the settings leave to it: the SQLite database, the secret key, the queue
+    file. Made only when one of them needs it; a service user that may not create it is told what to do."""
+    defaults = [f"ACADEMY_{name}" for name in ("DATABASE_URL", "SECRET_KEY", "QUEUE_URL") if not app.config.get(name)]
+    folder = Path(app.instance_path)
+    if not defaults or folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RuntimeError(
+            f"The instance folder {folder} does not exist and cannot be made ({error.strerror}): create it, writable "
+            f"by the user the academy runs as (README, Production), or set {', '.join(defaults)}"
+        ) from None
 
 
 def instance_secret_key(path: Path) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -17,7 +17,37 @@ from .curriculum.loader import analyse, read_catalogue
 from .curriculum.store import catalogue
 from .models import ROLES
 
-academy = AppGroup("academy", help="SRE Academy administration.")
+# these make the schema (or bring a whole database back), or do not touch the database at all
+SCHEMA_NOT_NEEDED = {"db", "demo", "synth", "restore", "curriculum"}
+
+
+def require_schema(ctx: click.Context) -> None:
+    """Before any other command: a database without tables is refused with what to do, not a traceback later
+    (one query). Also a database that cannot be reached."""
+    if ctx.invoked_subcommand in SCHEMA_NOT_NEEDED or ctx.meta.get("academy.help_asked"):
+        return
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        engine = db.engine()
+        try:
+            missing = migrate.schema_missing(engine)
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            url = engine.url.render_as_string(hide_password=True)
+            raise click.ClickException(f"cannot reach the database at {url}: {reason}") from None
+        if missing:
+            raise click.ClickException(migrate.no_tables_message(engine))
+
+
+class AcademyGroup(AppGroup):
+    """Notes whether the command line asks for help: click runs the group's callback before it parses that."""
+
+    def resolve_command(self, ctx, args):
+        ctx.meta["academy.help_asked"] = any(arg in ctx.help_option_names for arg in args)
+        return super().resolve_command(ctx, args)
+
+
+academy = AcademyGroup("academy", help="SRE Academy administration.", callback=click.pass_context(require_schema))
 db_group = AppGroup("db", help="The database schema (Alembic migrations).")
 curriculum_group = AppGroup("curriculum", help="Check and list the curriculum.")
 academy.add_command(db_group)

@@ -6,6 +6,8 @@ from flask import Flask, current_app, g, jsonify, make_response, render_template
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import db, migrate
+
 log = logging.getLogger(__name__)
 
 TITLES = {
@@ -51,19 +53,45 @@ DATABASE_DOWN = (
 )
 
 
+NO_TABLES = (
+    "The academy's database has no tables yet: an administrator must run `flask academy db upgrade`. "
+    "Nothing was changed."
+)
+
+
 def handle_database_down(error: DBAPIError):
     """The database went away or is locked: a clear 503 (page or JSON), drawn without asking the database."""
+    if missing_table(error) and schema_missing():
+        log.error("%s (on %s %s)", migrate.no_tables_message(db.engine()), request.method, request.path)
+        return unavailable(NO_TABLES)
     if not (isinstance(error, OperationalError) or error.connection_invalidated):
         return handle_unexpected(error)
     log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+    return unavailable(DATABASE_DOWN)
+
+
+def missing_table(error: DBAPIError) -> bool:
+    """PostgreSQL's undefined_table, or SQLite's "no such table"."""
+    return getattr(error.orig, "sqlstate", None) == "42P01" or "no such table" in str(error.orig)
+
+
+def schema_missing() -> bool:
+    """A database never migrated, as opposed to one table gone: asked only after a query named a missing table."""
+    try:
+        return migrate.schema_missing(db.engine())
+    except DBAPIError:
+        return False
+
+
+def unavailable(detail: str):
     g.database_down = True
     title = TITLES[503]
     if wants_json():
-        response = jsonify(error=title, detail=DATABASE_DOWN)
+        response = jsonify(error=title, detail=detail)
     else:
         # straight from the template: render_template would run context processors that ask the database
         template = current_app.jinja_env.get_template("errors/unavailable.html")
-        response = make_response(template.render(title=title, detail=DATABASE_DOWN, request=request))
+        response = make_response(template.render(title=title, detail=detail, request=request))
     response.status_code = 503
     response.headers["Retry-After"] = "30"
     return response
