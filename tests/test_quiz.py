@@ -107,6 +107,46 @@ def test_the_result_page_marks_which_answers_were_wrong(app, as_role, academy):
     assert f'{module.questions[0].choices_html[wrong_choice(first)]} <span class="tag">your answer</span>' in result
 
 
+def test_a_failed_result_says_which_were_wrong_without_giving_the_answers_away(app, as_role, academy):
+    """Until the trainee passes, or has tried three times, "Try again" must not be copying the answers."""
+    module = quiz_module(app)
+    trainee = as_role("trainee")
+
+    for attempt_number in (1, 2):
+        result = page(trainee, submit_quiz(trainee, module, answers_with(module, right=1)).headers["Location"])
+        assert "correct answer" not in result and result.count("✗ Not right") == len(module.quiz.questions) - 1
+        assert "once you pass, or after 3 attempts" in visible_text(result)
+        text = visible_text(result)
+        assert not any(visible_text(str(q.explanation_html)) in text for q in module.questions), attempt_number
+
+    third = page(trainee, submit_quiz(trainee, module, answers_with(module, right=1)).headers["Location"])
+    assert third.count(">correct answer</span>") == sum(len(q.answer) for q in module.quiz.questions)
+    assert visible_text(str(module.questions[0].explanation_html)) in visible_text(third)
+
+
+def test_a_failed_result_shows_the_answers_once_the_check_is_passed(app, as_role, academy):
+    module = quiz_module(app)
+    trainee = as_role("trainee")
+    failed = submit_quiz(trainee, module, answers_with(module, right=0)).headers["Location"]
+    assert "correct answer" not in page(trainee, failed)
+
+    submit_quiz(trainee, module, right_answers(module))
+
+    assert ">correct answer</span>" in page(trainee, failed)
+
+
+def test_choices_carry_the_letters_explanations_refer_to_and_say_choose_all_once(app, as_role):
+    trainee = as_role("trainee")
+    with app.app_context():
+        modules = [m for m in catalogue().ordered_modules() if m.quiz and not m.prerequisites]
+    module = next((m for m in modules if any(q.multiple for q in m.quiz.questions)), modules[0])
+    text = visible_text(page(trainee, f"/modules/{module.id}"))
+    for question in module.questions:
+        for key, choice in question.choices_html.items():
+            assert f"({key}) {visible_text(str(choice))}" in text
+    assert text.lower().count("all that apply") == sum(q.multiple for q in module.quiz.questions)
+
+
 def test_what_the_client_says_about_its_score_is_ignored(app, as_role, academy):
     module = quiz_module(app)
     response = submit_quiz(

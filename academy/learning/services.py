@@ -148,6 +148,18 @@ def by_request_key(session: Session, model, trainee_id: int, request_key: str):
     return session.exec(select(model).where(model.trainee_id == trainee_id, model.request_key == request_key)).first()
 
 
+REVEAL_ANSWERS_AFTER = 3  # failed attempts after which the right answers are shown anyway: trying stops being a guess
+
+
+def answers_revealed(session: Session, *, trainee_id: int, module_id: str) -> bool:
+    """Right answers and explanations are shown once the trainee passed the check or tried it a few times; before
+    that a failed result says only which questions were wrong, so that "Try again" is not copying."""
+    attempts = session.exec(
+        select(QuizAttempt.passed).where(QuizAttempt.trainee_id == trainee_id, QuizAttempt.module_id == module_id)
+    ).all()
+    return any(attempts) or len(attempts) >= REVEAL_ANSWERS_AFTER
+
+
 def check_request_key(request_key: str) -> None:
     if not REQUEST_KEY.match(request_key or ""):
         raise LearningError("This form is incomplete; reload the page and submit it again.")

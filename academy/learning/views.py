@@ -85,12 +85,18 @@ def quiz_result(attempt_id: int):
         "learning/quiz_result.html",
         attempt=attempt,
         module=module,
+    own = current_user.id == attempt.trainee_id  # mentors and managers see the answers in any case
+    revealed = not own or services.answers_revealed(
+        db.session(), trainee_id=attempt.trainee_id, module_id=attempt.module_id
+    )
         answers=answers,
         results=results,
         threshold=round(module.quiz.pass_threshold * 100),
     )
 
 
+        revealed=revealed,
+        reveal_after=services.REVEAL_ANSWERS_AFTER,
 @bp.post("/labs/<lab_id>/attempts")
 @role_required("trainee")
 def submit_lab(lab_id: str):
