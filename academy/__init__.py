@@ -29,12 +29,21 @@ DEFAULTS = {
 }
 
 
+BEARER_DESCRIPTION = (
+    "A personal access token (`Authorization: Bearer sra_…`), made on the account page or with `flask academy token"
+    " create`. A token reads only (GET) or reads and writes, as chosen when it is made: a read-only token gets 403"
+    " on every other method. It expires after the 30, 90 (the default) or 365 days chosen, or at the end of a"
+    " chosen day, at most a year ahead; it is revoked when its owner's password changes or the account is"
+    " deactivated. An expired or revoked token gets 401, with the reason in `detail`."
+)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the app: defaults, then ACADEMY_* environment variables, then `overrides` (tests)."""
     app = OpenAPI(
         __name__,
         info=Info(title="SRE Academy API", version="1.0.0"),
-        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "description": "A personal access token"}},
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "description": BEARER_DESCRIPTION}},
         doc_prefix="/api/v1",
         doc_url="/openapi.json",
         doc_ui=False,

@@ -15,7 +15,7 @@ from . import db, migrate
 from .accounts import services as accounts
 from .curriculum.loader import analyse, read_catalogue
 from .curriculum.store import catalogue
-from .models import ROLES
+from .models import ROLES, TOKEN_SCOPES
 
 # these make the schema (or bring a whole database back), or do not touch the database at all
 SCHEMA_NOT_NEEDED = {"db", "demo", "synth", "restore", "curriculum"}
@@ -276,20 +276,24 @@ academy.add_command(token_group)
 @token_group.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="Where the token will be used.")
-def token_create(email, name):
+@click.option("--days", type=click.IntRange(1, 365), default=90, show_default=True, help="Days until it expires.")
+@click.option("--scope", type=click.Choice(TOKEN_SCOPES), default="read", show_default=True, help="write: also change.")
+def token_create(email, name, days, scope):
     """Create an API token for EMAIL and print it (it is shown only this once)."""
-    from .api.tokens import TokenError, create_token
+    from .api.tokens import TokenError, create_token, expiry
 
     with Session(db.engine(), expire_on_commit=False) as session:
         user = accounts.user_by_email(session, email)
         if user is None or not user.is_active:
             raise click.ClickException(f"No active account has the email {email}.")
         try:
-            token, _ = create_token(session, user=user, name=name)
+            token, row = create_token(session, user=user, name=name, scope=scope, expires_at=expiry(days=days))
         except TokenError as error:
             raise click.ClickException(str(error)) from error
         session.commit()
     click.echo(token)
+    access = "reads and writes" if scope == "write" else "reads only"
+    click.echo(f"The token {access} and expires {row.expires_at:%Y-%m-%d %H:%M} UTC.", err=True)
 
 
 def init_app(app: Flask) -> None:

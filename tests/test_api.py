@@ -23,7 +23,8 @@ def token_for(app, academy):
         with app.test_request_context(), people.session() as s:
             from academy.models import User
 
-            token, _ = create_token(s, user=s.get(User, getattr(academy, who).id), name=f"{who} test")
+            user = s.get(User, getattr(academy, who).id)
+            token, _ = create_token(s, user=user, name=f"{who} test", scope="write")
             s.commit()
         return token
 
@@ -147,7 +148,7 @@ def test_the_api_ignores_a_session_cookie(as_role):
 def test_token_create_command_prints_a_working_token(runner, academy, client):
     result = runner.invoke(args=["academy", "token", "create", "Manager@Example.com", "--name", "grafana"])
     assert result.exit_code == 0, result.output
-    token = result.output.strip()
+    token = result.stdout.strip()  # stderr says what the token may do and when it expires
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).get_json()["email"] == (
         "manager@example.com"
     )

@@ -116,7 +116,7 @@ def auth_headers(app, people, academy, role):
     if role is None:
         return {}
     with app.test_request_context(), people.session() as s:
-        token, _ = create_token(s, user=s.get(User, getattr(academy, role).id), name=f"fuzz as {role}")
+        token, _ = create_token(s, user=s.get(User, getattr(academy, role).id), name=f"fuzz as {role}", scope="write")
         s.commit()
     return {"Authorization": f"Bearer {token}"}
 

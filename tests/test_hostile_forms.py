@@ -39,6 +39,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import quote_from_bytes, quote_plus
 
 import pytest
@@ -140,7 +141,7 @@ class World:
             assert {t.id for t in catalogue().tracks} == set(TRACKS) and set(QUESTIONS) <= set(self.quiz_answers)
             self._arrange_work(s, module.content_hash)
             for who, user in users.items():
-                token, row = create_token(s, user=user, name=f"{who} laptop")
+                token, row = create_token(s, user=user, name=f"{who} laptop", scope="write")
                 self.tokens[who] = token
                 if who == "trainee":
                     s.flush()
@@ -471,8 +472,18 @@ FORMS = (
         "accounts.create_token",
         "trainee",
         "/account/tokens",
-        lambda w: [("token-name", "CI pipeline")],
-        (Field("token-name", LINE),),
+        lambda w: [
+            ("token-name", "CI pipeline"),
+            ("token-scope", "write"),
+            ("token-expires", "date"),
+            ("token-expires_on", (date.today() + timedelta(days=30)).isoformat()),
+        ],
+        (
+            Field("token-name", LINE),
+            Field("token-scope", CHOICE, required=False, choices=("read", "write")),
+            Field("token-expires", CHOICE, required=False, choices=("30", "90", "365", "date")),
+            Field("token-expires_on", DATE),
+        ),
     ),
     Form(
         "admin.new_user",

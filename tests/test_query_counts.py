@@ -109,7 +109,7 @@ def choose_cast(app, cohort_id: int) -> Cast:
             .order_by(LabAttempt.id)
         ).first()
         assert decided, "the trainee has lab work with a mentor's decision, so the module page shows it"
-        token, _ = create_token(s, user=manager, name="statement counts")
+        token, _ = create_token(s, user=manager, name="statement counts", scope="read")
         s.commit()
         return Cast(
             cohort_id=cohort_id,

@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms import DateField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, StopValidation
 
 from .passwords import MAX_LENGTH
 
@@ -28,5 +29,30 @@ class ProfileForm(FlaskForm):
     display_name = StringField("Display name", validators=[DataRequired("Enter a name."), Length(max=120), ONE_LINE])
 
 
+def needed_for_on_a_day(form, field) -> None:
+    """The expiry date counts only with "On a day"; then it must be there."""
+    if form.expires.data != "date":
+        field.errors[:] = []
+        raise StopValidation()
+    if not field.raw_data or not field.raw_data[0].strip():
+        field.errors[:] = []
+        raise StopValidation("Choose the day the token stops working.")
+
+
 class TokenForm(FlaskForm):
     name = StringField("Token name", validators=[DataRequired("Name the token."), Length(max=80), ONE_LINE])
+    scope = RadioField(
+        "Access",
+        choices=[
+            SelectChoice("read", "Read only"),
+            SelectChoice("write", "Read and write (submit evidence, decide reviews)"),
+        ],
+        default="read",
+    )
+    expires = SelectField(
+        "Expires after",
+        choices=[SelectChoice(v, label) for v, label in (("30", "30 days"), ("90", "90 days"), ("365", "365 days"))]
+        + [SelectChoice("date", "On a day")],
+        default="90",
+    )
+    expires_on = DateField("Expiry day", validators=[needed_for_on_a_day])

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
+from ..api import tokens
 from ..models import ROLES, LoginAttempt, User, UserRole, utcnow
 from .passwords import password_problem
 
@@ -109,12 +110,15 @@ def end_sessions(user: User) -> None:
 
 
 def set_password(session: Session, user: User, password: str, *, action: str = "user.password_set") -> None:
+    """A new password (chosen by its owner, or through an invitation or reset link) ends every session and
+    revokes every API token of the person."""
     if problem := password_problem(password, email=user.email, display_name=user.display_name):
         raise AccountError(problem, "password")
     user.password_hash = hash_password(password)
     end_sessions(user)
     session.add(user)
     audit.record(session, action, user.email)
+    tokens.revoke_all(session, user, reason="password changed" if action == "user.password_changed" else "password set")
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
@@ -155,12 +159,15 @@ def set_reminders(session: Session, user: User, *, enabled: bool) -> None:
 
 
 def set_active(session: Session, user: User, active: bool) -> None:
-    """Deactivation keeps every record of the person and ends their sessions; nothing is deleted."""
+    """Deactivation keeps every record of the person, ends their sessions and revokes their API tokens (so that
+    reactivation does not bring them back); nothing is deleted."""
     if user.is_active == active:
         return
     user.is_active = active
     end_sessions(user)
     session.add(user)
+    if not active:
+        tokens.revoke_all(session, user, reason="account deactivated")
     audit.record(session, "user.reactivated" if active else "user.deactivated", user.email)
 
 

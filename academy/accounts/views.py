@@ -5,7 +5,7 @@ from .. import audit, db
 from ..api import tokens
 from ..inputs import flag_or_400
 from ..learning.forms import ActionForm
-from ..models import User
+from ..models import User, utcnow
 from . import services
 from .auth import home_url, safe_next, start_session
 from .forms import ChangePasswordForm, LoginForm, ProfileForm, SetPasswordForm, TokenForm
@@ -117,6 +117,8 @@ def render_account(user, *, profile=None, password=None, token_form=None, new_to
         token_form=token_form or TokenForm(prefix="token"),
         new_token=new_token,
         tokens=tokens.tokens_of(db.session(), user.id),
+        expiry_of=tokens.expires,
+        now=utcnow(),
         revoke_form=ActionForm(),
     ), status
 
@@ -144,12 +146,14 @@ def create_token():
     form = TokenForm(prefix="token")
     if form.validate_on_submit():
         try:
-            token, _ = tokens.create_token(s, user=user, name=form.name.data)
+            on_a_day = form.expires.data == "date"
+            ends = tokens.expiry(until=form.expires_on.data) if on_a_day else tokens.expiry(days=int(form.expires.data))
+            token, _ = tokens.create_token(s, user=user, name=form.name.data, scope=form.scope.data, expires_at=ends)
         except tokens.TokenError as error:
-            form.name.errors.append(str(error))
+            getattr(form, error.field).errors.append(str(error))
         else:
             s.commit()
-            return render_account(user, new_token=token)
+            return render_account(user, new_token=token, token_form=TokenForm(prefix="token", formdata=None))
     return render_account(user, token_form=form, status=400)
 
 

@@ -20,7 +20,7 @@ from ..policy import managed_cohort_ids, may_review, may_view_cohort
 from ..reviews import queries as review_queries
 from ..reviews import services as reviews
 from . import schemas as s
-from .tokens import note_use, token_owner
+from .tokens import READ_ONLY, UNKNOWN, TokenRefused, note_use, token_owner
 
 ERRORS = {
     400: s.ErrorOut,
@@ -46,15 +46,18 @@ def authenticate():
     """Bearer tokens only: the API ignores session cookies, so no browser can be tricked into calling it."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    found = token_owner(db.session(), token.strip()) if scheme.lower() == "bearer" else None
-    if found is None:
-        response, status = error(
-            401, "Not authenticated", "Send a personal access token: Authorization: Bearer <token>."
-        )
+    try:
+        if scheme.lower() != "bearer":
+            raise TokenRefused(UNKNOWN)
+        row, user = token_owner(db.session(), token.strip())
+    except TokenRefused as refused:
+        response, status = error(401, "Not authenticated", str(refused))
         response.headers["WWW-Authenticate"] = 'Bearer realm="academy"'
         return response, status
-    row, user = found
-    note_use(db.session(), db.engine(), row, writing=request.method not in db.SAFE_METHODS)
+    writing = request.method not in db.SAFE_METHODS
+    if writing and row.scope != "write":
+        abort(403, description=READ_ONLY)
+    note_use(db.session(), db.engine(), row, writing=writing)
     g.api_user = Account.of(user, roles_of(db.session(), user.id))
     return None
 
