@@ -196,7 +196,7 @@ def test_trainee_submits_evidence_once_per_request_key_and_sees_progress(api, ac
     assert busy.status_code == 409 and "waiting for a mentor" in busy.get_json()["detail"]
     progress = api("trainee", "get", "/me/progress?per_page=100").get_json()["items"]
     shell = next(p for p in progress if p["module_id"] == MODULE)
-    assert shell["labs"] == [{"lab_id": LAB, "status": "Submitted"}] and shell["status"] == "In progress"
+    assert shell["labs"] == [{"lab_id": LAB, "status": "Submitted"}] and shell["status"] == "Submitted"
 
 
 @pytest.mark.parametrize(

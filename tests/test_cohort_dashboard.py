@@ -26,6 +26,7 @@ from sqlmodel import select
 from academy.charts import burn_up_chart
 from academy.cohorts import queries
 from academy.cohorts.views import matrix_cells
+from academy.curriculum.store import read_cached
 from academy.models import (
     Cohort,
     CohortModule,
@@ -38,7 +39,7 @@ from academy.models import (
     utcnow,
 )
 from academy.reviews.queries import returned_twice, trainee_activity
-from tests.conftest import sign_in
+from tests.conftest import REPO, sign_in
 
 FIXED_START = date(2026, 9, 7)  # a Monday
 TODAY_OFFSET = 23
@@ -54,7 +55,14 @@ TITLES = {
     "toil": "Recognising and measuring toil",
     "slis-and-slos": "SLIs and SLOs",
 }
-SYMBOLS = {"not started": "·", "in progress": "◐", "submitted": "●", "changes requested": "↺", "done": "✓"}
+SYMBOLS = {
+    "locked": "⊘",
+    "not started": "·",
+    "in progress": "◐",
+    "submitted": "●",
+    "changes requested": "↺",
+    "done": "✓",
+}
 
 
 @dataclass(frozen=True)
@@ -184,7 +192,8 @@ def signed_in(app, email: str):
 
 
 def load(db_session, known: Known, today: date | None = None) -> queries.CohortData:
-    return queries.cohort_data(db_session, db_session.get(Cohort, known.cohort_id), today or known.today)
+    cohort = db_session.get(Cohort, known.cohort_id)
+    return queries.cohort_data(db_session, read_cached(REPO / "curriculum"), cohort, today or known.today)
 
 
 def text_of(fragment: str) -> str:
@@ -225,15 +234,20 @@ def test_matrix_cells_follow_progress_and_the_latest_lab_attempt(db_session, fix
         "linux-shell": "done",
         "files-permissions": "done",
         "toil": "done",
-        "slis-and-slos": "in progress",  # a withdrawn submission does not count
+        "slis-and-slos": "locked",  # opened, but prometheus-metrics is not done: locked is never in progress
     }
     assert by_name["Bob Brown"].cells == {
         "linux-shell": "done",
         "files-permissions": "submitted",  # returned twice, then submitted again: the latest attempt counts
         "toil": "changes requested",
-        "slis-and-slos": "not started",
+        "slis-and-slos": "locked",
     }
-    assert set(by_name["Ada Idle"].cells.values()) == {"not started"}
+    assert by_name["Ada Idle"].cells == {
+        "linux-shell": "not started",
+        "files-permissions": "locked",  # needs linux-shell
+        "toil": "locked",
+        "slis-and-slos": "locked",
+    }
     assert [by_name[n].done for n in ("Zoe Quick", "Bob Brown", "Ada Idle")] == [3, 1, 0]
     assert [by_name[n].mentor for n in ("Zoe Quick", "Bob Brown", "Ada Idle")] == [
         "Maria Mentor",
@@ -248,6 +262,8 @@ def test_the_latest_attempt_is_the_highest_number_whatever_order_the_rows_were_s
     ada = db_session.exec(select(User.id).where(User.email == "ada@example.com")).one()
     db_session.rollback()
     with people.session() as s:
+        done = fixed.at(1)  # toil needs linux-shell: done, so that toil is open to her
+        s.add(ModuleProgress(trainee_id=ada, module_id="linux-shell", opened_at=done, read_at=done, completed_at=done))
         for number, status in ((2, "submitted"), (1, "changes_requested")):
             s.add(
                 LabAttempt(
@@ -294,6 +310,12 @@ def test_cell_state(progress, lab_states, expected):
     assert queries.cell_state(progress, lab_states) == expected
 
 
+def test_a_locked_module_is_locked_in_the_matrix_however_it_was_opened():
+    assert queries.cell_state(progress_row(), set(), locked=True) == "locked"
+    assert queries.cell_state(progress_row(), {"submitted"}, locked=True) == "locked"
+    assert queries.cell_state(progress_row(completed=True), set(), locked=True) == "done"
+
+
 def test_matrix_page_shows_each_status_by_class_symbol_and_words(app, live):
     page = signed_in(app, "mona@example.com").get(f"/cohorts/{live.cohort_id}").get_data(as_text=True)
     matrix = re.search(r'<table class="matrix">.*?</table>', page, re.S).group(0)
@@ -314,13 +336,13 @@ def test_matrix_page_shows_each_status_by_class_symbol_and_words(app, live):
         r'<span aria-hidden="true">(.*?)</span><span class="visually-hidden">(.*?)</span></td>',
         rows[1],
     )
-    expected = ["done", "submitted", "changes requested", "not started"]
+    expected = ["done", "submitted", "changes requested", "locked"]
     assert [c[0] for c in bob_cells] == [s.replace(" ", "-") for s in expected]  # the colour, by CSS class
     assert [c[2] for c in bob_cells] == [SYMBOLS[s] for s in expected]  # the shape
     assert [c[3] for c in bob_cells] == expected  # the words, for screen readers
     assert html.unescape(bob_cells[2][1]) == "Recognising and measuring toil: changes requested"
     zoe_cells = re.findall(r'<td class="cell cell-([a-z-]+)"', rows[2])
-    assert zoe_cells == ["done", "done", "done", "in-progress"]
+    assert zoe_cells == ["done", "done", "done", "locked"]  # slis-and-slos opened, prometheus-metrics not done
     assert [text_of(re.search(r"</th><td>(\d+)</td>", r).group(0)) for r in rows] == ["0", "1", "3"]
 
     legend = re.search(r'<p class="legend">(.*?)</p>', page, re.S).group(1)
@@ -583,7 +605,8 @@ def test_funnel_counts_and_median_days(db_session, fixed):
         queries.Funnel("linux-shell", started=2, submitted=0, returned=0, finished=2, median_days=3.0),
         queries.Funnel("files-permissions", started=2, submitted=2, returned=1, finished=1, median_days=4.0),
         queries.Funnel("toil", started=2, submitted=1, returned=1, finished=1, median_days=4.5),
-        queries.Funnel("slis-and-slos", started=1, submitted=0, returned=0, finished=0, median_days=None),
+        # Zoe opened it, but it is locked for her (prometheus-metrics is not done): not started
+        queries.Funnel("slis-and-slos", started=0, submitted=0, returned=0, finished=0, median_days=None),
     ]
 
 
@@ -593,7 +616,7 @@ def test_funnel_table_on_the_page(app, live):
         [TITLES["linux-shell"], "2", "0", "0", "2", "3.0 days"],
         [TITLES["files-permissions"], "2", "2", "1", "1", "4.0 days"],
         [TITLES["toil"], "2", "1", "1", "1", "4.5 days"],
-        [TITLES["slis-and-slos"], "1", "0", "0", "0", "—"],
+        [TITLES["slis-and-slos"], "0", "0", "0", "0", "—"],
     ]
 
 

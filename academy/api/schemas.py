@@ -92,7 +92,7 @@ class LabStatusOut(BaseModel):
 
 class ProgressOut(BaseModel):
     module_id: str
-    status: Literal["Not started", "In progress", "Locked", "Done"]
+    status: Literal["Locked", "Not started", "In progress", "Submitted", "Changes requested", "Done"]
     due_date: date | None
     read_at: datetime | None
     completed_at: datetime | None
@@ -197,7 +197,7 @@ class MatrixRowOut(BaseModel):
     name: str
     mentor: str | None
     done: int
-    cells: dict[str, Literal["not started", "in progress", "submitted", "changes requested", "done"]]
+    cells: dict[str, Literal["locked", "not started", "in progress", "submitted", "changes requested", "done"]]
 
 
 class MatrixPage(PageOut):

@@ -316,7 +316,7 @@ def cohort_data(cohort_id: int):
     found = db.session().get(Cohort, cohort_id)
     if found is None:
         abort(404, description="There is no such cohort.")
-    return cohort_queries.cohort_data(db.session(), found, date.today())
+    return cohort_queries.cohort_data(db.session(), catalogue(), found, date.today())
 
 
 @api.get("/cohorts/<int:cohort_id>/progress", tags=[cohorts_tag], responses={200: s.MatrixPage})

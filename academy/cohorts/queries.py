@@ -10,6 +10,8 @@ from sqlalchemy import and_, case, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from ..curriculum.loader import Catalogue
+from ..learning.queries import MODULE_STATES, module_state
 from ..models import Cohort, CohortModule, CohortTrainee, Decision, LabAttempt, ModuleProgress, User
 
 
@@ -69,7 +71,7 @@ def cohort_summaries(session: Session, cohort_ids: list[int] | None) -> list[Coh
 
 # ------------------------------------------------------------------ one cohort: the manager's dashboard
 
-CELL_STATES = ("not started", "in progress", "submitted", "changes requested", "done")
+CELL_STATES = MODULE_STATES  # the matrix says what the trainee's own path says
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,9 @@ ATTEMPT_COLUMNS = (
 )
 
 
-def cohort_data(session: Session, cohort: Cohort, today: date | None = None) -> CohortData:
-    """Everything a cohort page, its exports and the API's matrix read, in five queries."""
+def cohort_data(session: Session, catalogue: Catalogue, cohort: Cohort, today: date | None = None) -> CohortData:
+    """Everything a cohort page, its exports and the API's matrix read, in five queries. The catalogue gives
+    the prerequisites that lock a module."""
     trainees = session.exec(
         select(User.id, User.display_name, User.email, CohortTrainee.mentor_id)
         .join(CohortTrainee, CohortTrainee.trainee_id == User.id)
@@ -169,9 +172,24 @@ def cohort_data(session: Session, cohort: Cohort, today: date | None = None) -> 
     lab_states: dict[tuple[int, str], set[str]] = {}
     for (tid, _lab), attempt in latest.items():
         lab_states.setdefault((tid, attempt.module_id), set()).add(attempt.status)
+    done: dict[int, set[str]] = {}
+    for (tid, mid), p in progress.items():
+        if p.completed_at is not None:
+            done.setdefault(tid, set()).add(mid)
+    prerequisites = {
+        mid: [p for p in m.prerequisites if catalogue.get(p)] for mid, _ in plan if (m := catalogue.get(mid))
+    }
     rows = []
     for tid, name, email, mentor_id in trainees:
-        cells = {mid: cell_state(progress.get((tid, mid)), lab_states.get((tid, mid), set())) for mid, _ in plan}
+        finished = done.get(tid, set())
+        cells = {
+            mid: cell_state(
+                progress.get((tid, mid)),
+                lab_states.get((tid, mid), set()),
+                locked=any(p not in finished for p in prerequisites.get(mid, ())),
+            )
+            for mid, _ in plan
+        }
         rows.append(MatrixRow(tid, name, email, mentors.get(mentor_id), cells))
     return CohortData(cohort, plan, rows, progress, attempts, today or date.today())
 
@@ -202,16 +220,13 @@ def review_log(session: Session, cohort_id: int):
     ).all()
 
 
-def cell_state(progress: ModuleProgress | None, lab_states: set[str]) -> str:
-    if progress is not None and progress.completed_at is not None:
-        return "done"
-    if "changes_requested" in lab_states:
-        return "changes requested"
-    if "submitted" in lab_states:
-        return "submitted"
-    if progress is not None or lab_states:
-        return "in progress"
-    return "not started"
+def cell_state(progress: ModuleProgress | None, lab_states: set[str], *, locked: bool = False) -> str:
+    return module_state(
+        completed=progress is not None and progress.completed_at is not None,
+        locked=locked,
+        opened=progress is not None,
+        lab_states=lab_states,
+    )
 
 
 # ------------------------------------------------------------------ burn-up and forecast
@@ -312,9 +327,12 @@ def funnel(data: CohortData) -> list[Funnel]:
         if attempt.status == "changes_requested":
             returned.setdefault(attempt.module_id, set()).add(attempt.trainee_id)
     started: dict[str, int] = {}
+    for row in data.rows:  # opened while locked is not started: the cells say so
+        for mid, state in row.cells.items():
+            if state not in ("not started", "locked"):
+                started[mid] = started.get(mid, 0) + 1
     durations: dict[str, list[float]] = {}
     for (_tid, mid), p in data.progress.items():  # one pass over the progress rows, not one per module
-        started[mid] = started.get(mid, 0) + 1
         if p.completed_at:
             durations.setdefault(mid, []).append((p.completed_at - p.opened_at).total_seconds() / 86400)
     return [

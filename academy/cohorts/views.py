@@ -58,7 +58,7 @@ def cohort_or_404(cohort_id: int) -> Cohort:
 def cohort(cohort_id: int):
     s, cat = db.session(), catalogue()
     found = cohort_or_404(cohort_id)
-    data = queries.cohort_data(s, found, utcnow().date())
+    data = queries.cohort_data(s, cat, found, utcnow().date())
     track = request.args.get("track", "")
     track = track if cat.track(track) else ""
     columns = [(mid, due, cat.get(mid)) for mid, due in data.plan if cat.get(mid)]
@@ -99,7 +99,7 @@ def cohort(cohort_id: int):
     )
 
 
-SYMBOLS = dict(zip(queries.CELL_STATES, ("·", "◐", "●", "↺", "✓"), strict=True))  # a symbol per cell state
+SYMBOLS = dict(zip(queries.CELL_STATES, ("⊘", "·", "◐", "●", "↺", "✓"), strict=True))  # a symbol per cell state
 
 
 def matrix_cells(columns: list, rows: list[queries.MatrixRow]) -> dict[int, Markup]:
@@ -129,7 +129,7 @@ def export_progress(cohort_id: int):
     """One row per trainee and module of the plan: status, dates, attempts and mentor."""
     s, cat = db.session(), catalogue()
     found = cohort_or_404(cohort_id)
-    data = queries.cohort_data(s, found, utcnow().date())
+    data = queries.cohort_data(s, cat, found, utcnow().date())
     lab_attempts: dict[tuple[int, str], int] = {}
     for a in data.attempts:
         lab_attempts[(a.trainee_id, a.module_id)] = lab_attempts.get((a.trainee_id, a.module_id), 0) + 1

@@ -112,7 +112,7 @@ def behind_reminders(session: Session, catalogue: Catalogue, *, now: datetime) -
     cohorts = session.exec(select(Cohort).where(Cohort.start_date <= today, Cohort.end_date >= today)).all()
     reminded = 0
     for cohort in cohorts:
-        data = cohort_data(session, cohort, today)  # the cohort page's own reading of who is behind
+        data = cohort_data(session, catalogue, cohort, today)  # the cohort page's own reading of who is behind
         behind = {row.trainee_id: row for row in data.rows if data.behind(row)}
         if not behind:
             continue

@@ -1,6 +1,7 @@
 """Reads for the trainee's pages: one query per kind of row, never one per module."""
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,29 @@ from ..models import (
 )
 from .services import lab_status, missing_prerequisites
 
+# A trainee's state of one module, the same words on every page, export and API answer.
+MODULE_STATES = ("locked", "not started", "in progress", "submitted", "changes requested", "done")
+
+
+def module_state(*, completed: bool, locked: bool, opened: bool, lab_states: Iterable[str] = ()) -> str:
+    """The one reading of where a trainee stands in a module. `locked`: a prerequisite is not done; a locked
+    module is never "in progress", whatever was opened. `lab_states`: the latest attempt's status per lab."""
+    if completed:
+        return "done"
+    if locked:
+        return "locked"
+    lab_states = set(lab_states)
+    if "changes_requested" in lab_states:
+        return "changes requested"
+    if "submitted" in lab_states:
+        return "submitted"
+    return "in progress" if opened or lab_states else "not started"
+
+
+def state_label(state: str) -> str:
+    """The state as a trainee's page and the API's progress say it: "In progress", "Changes requested"."""
+    return state.capitalize()
+
 
 @dataclass(frozen=True)
 class PathItem:
@@ -28,6 +52,7 @@ class PathItem:
     due: date | None
     progress: ModuleProgress | None
     missing: tuple[Module, ...]  # prerequisites not yet completed
+    lab_states: frozenset[str] = frozenset()  # the latest attempt's status of each lab tried
 
     @property
     def done(self) -> bool:
@@ -38,12 +63,14 @@ class PathItem:
         return self.done and self.progress.content_hash != self.module.content_hash
 
     @property
+    def state(self) -> str:
+        return module_state(
+            completed=self.done, locked=bool(self.missing), opened=self.progress is not None, lab_states=self.lab_states
+        )
+
+    @property
     def status(self) -> str:
-        if self.done:
-            return "Done"
-        if self.missing:
-            return "Locked"
-        return "In progress" if self.progress else "Not started"
+        return state_label(self.state)
 
 
 @dataclass(frozen=True)
@@ -116,12 +143,17 @@ def learning_path(session: Session, catalogue: Catalogue, trainee_id: int, today
         )
     modules = [m for m in catalogue.ordered_modules() if not plan or m.id in plan]
     done = {mid for mid, p in progress.items() if p.completed_at}
+    waiting, returned, feedback = lab_notes(session, catalogue, trainee_id)
+    lab_states: dict[str, set[str]] = {}
+    for note in (*waiting, *returned):
+        lab_states.setdefault(note.module.id, set()).add(note.attempt.status)
     items = [
         PathItem(
             m,
             plan.get(m.id),
             progress.get(m.id),
             tuple(catalogue.get(p) for p in m.prerequisites if p not in done and catalogue.get(p)),
+            frozenset(lab_states.get(m.id, ())),
         )
         for m in modules
     ]
@@ -132,7 +164,6 @@ def learning_path(session: Session, catalogue: Catalogue, trainee_id: int, today
         counts[0] += i.done
         counts[1] += 1
     tracks = [TrackProgress(t.title, *per_track[t.id]) for t in catalogue.tracks if t.id in per_track]
-    waiting, returned, feedback = lab_notes(session, catalogue, trainee_id)
     return LearningPath(cohort, items, tracks, waiting, returned, feedback, today)
 
 
@@ -210,12 +241,23 @@ class ModuleJourney:
         return any(a.passed for a in self.quiz_attempts)
 
     @property
+    def state(self) -> str:
+        latest = [[a.attempt.status for a in lab.attempts if a.attempt.status != "withdrawn"][-1:] for lab in self.labs]
+        return module_state(
+            completed=bool(self.progress and self.progress.completed_at),
+            locked=bool(self.missing),
+            opened=self.progress is not None,
+            lab_states=[s for states in latest for s in states],
+        )
+
+    @property
     def status(self) -> str:
-        if self.progress and self.progress.completed_at:
-            return "Done"
-        if self.missing:
-            return "Locked"
-        return "In progress" if self.progress else "Not started"
+        return state_label(self.state)
+
+    @property
+    def signed_off(self) -> bool:
+        """Completed with a mentor's approval of its labs: no click of the trainee's undoes that."""
+        return bool(self.progress and self.progress.completed_at and self.labs)
 
 
 def attempt_views(session: Session, attempts: list[LabAttempt]) -> list[AttemptView]:

@@ -55,8 +55,14 @@ def record_opened(session: Session, *, trainee_id: int, module: Module) -> None:
         session.add(ModuleProgress(trainee_id=trainee_id, module_id=module.id))
 
 
+class SignedOff(LearningError):
+    """Completion a mentor's decision backs is not the trainee's to take back."""
+
+
 def set_read(session: Session, catalogue: Catalogue, *, trainee_id: int, module: Module, read: bool) -> None:
     row = progress_row(session, trainee_id, module.id) or ModuleProgress(trainee_id=trainee_id, module_id=module.id)
+    if not read and row.completed_at is not None and module.labs:
+        raise SignedOff("This module is complete with its labs approved by a mentor; it stays read.")
     row.read_at = (row.read_at or utcnow()) if read else None
     if not read:
         row.completed_at = None  # a module not read is not complete (the database insists too)

@@ -34,7 +34,11 @@ def mark_read(module_id: str):
         abort(400, description="This form has expired; reload the page and try again.")
     read = flag_or_400(request.form.get("read"), "mark the module read or not read")
     s = db.session()
-    services.set_read(s, catalogue(), trainee_id=current_user.id, module=module, read=read)
+    try:
+        services.set_read(s, catalogue(), trainee_id=current_user.id, module=module, read=read)
+    except LearningError as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("catalogue.module", module_id=module.id) + "#progress")
     s.commit()
     flash("Marked as read." if read else "Marked as not read yet.", "success")
     return redirect(url_for("catalogue.module", module_id=module.id) + "#progress")
