@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from .. import audit
 from ..curriculum.loader import Catalogue, Module, RenderedLab
 from ..models import Attachment, CohortTrainee, LabAttempt, ModuleProgress, QuizAttempt, User, utcnow
-from ..notifications.services import notify
+from ..notifications.services import mark_read_about, notify, review_link
 from .attachments import CheckedFile
 
 REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -312,7 +312,7 @@ def submit_lab(
         notify(
             session,
             user_id=member.mentor_id,
-            link=f"/reviews/{attempt.id}",
+            link=review_link(attempt.id),
             message=f"{trainee.display_name} submitted “{lab.title}” (attempt {attempt.number}) for review.",
         )
     return attempt
@@ -392,4 +392,5 @@ def withdraw(session: Session, *, trainee_id: int, attempt_id: int) -> LabAttemp
         raise LabClosed("A mentor has started reviewing this submission; it can no longer be withdrawn.")
     attempt.status, attempt.withdrawn_at = "withdrawn", utcnow()
     session.add(attempt)
+    mark_read_about(session, link=review_link(attempt.id))  # withdrawn: nothing left for a mentor to review
     return attempt

@@ -31,3 +31,15 @@ def mark_read(session: Session, *, user_id: int, notification_id: int | None = N
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     return session.exec(query.values(read_at=utcnow())).rowcount
+
+
+def mark_read_about(session: Session, *, link: str) -> int:
+    """Everyone's unread notifications pointing at `link`, read: the thing they asked someone to act on (a
+    submission to review) has been acted on, by whoever did it."""
+    query = update(Notification).where(Notification.link == link, Notification.read_at.is_(None))
+    return session.exec(query.values(read_at=utcnow())).rowcount
+
+
+def review_link(attempt_id: int) -> str:
+    """Where a notification about a submission to review points."""
+    return f"/reviews/{attempt_id}"

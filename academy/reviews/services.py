@@ -11,7 +11,7 @@ from .. import audit
 from ..curriculum.loader import Catalogue
 from ..learning.services import CLAIM_TTL, claim_active, refresh_completion
 from ..models import Decision, LabAttempt, User, utcnow
-from ..notifications.services import notify
+from ..notifications.services import mark_read_about, notify, review_link
 
 
 class ReviewError(ValueError):
@@ -121,6 +121,7 @@ def after_decision(session, catalogue, *, attempt, decision, mentor, lab_title) 
         criteria=json.loads(decision.criteria),
         comment=decision.comment,
     )
+    mark_read_about(session, link=review_link(attempt.id))  # decided: nothing is left to act on
     words = "approved" if decision.outcome == "approved" else "sent back with changes requested"
     notify(
         session,

@@ -96,3 +96,34 @@ def test_a_module_a_mentor_signed_off_offers_no_undo_and_the_service_refuses(liv
             learning.set_read(s, cat, trainee_id=trainee.id, module=cat.get("linux-shell"), read=False)
         s.rollback()
         assert s.get(ModuleProgress, (trainee.id, "linux-shell")).completed_at is not None
+
+
+def test_a_mentors_notification_of_a_submission_someone_else_decided_is_no_longer_new(
+    live_server, browser, page, second_page, people
+):
+    mentor = people.user("marco@example.com", "mentor", name="Marco Mentor")
+    people.user("ada@example.com", "admin", name="Ada Admin")
+    trainee = people.user("tia@example.com", "trainee", name="Tia Trainee")
+    people.cohort("Porto 2027", trainees=[trainee], mentors=[mentor])
+
+    sign_in_as(page, live_server, "tia@example.com")
+    page.goto(f"{live_server}/modules/linux-shell#lab-linux-shell-lab")
+    page.locator("#lab-linux-shell-lab").get_by_label("Evidence").fill("I ran the commands; output below.")
+    page.locator("#lab-linux-shell-lab").get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("Submitted for review")).to_be_visible()
+
+    sign_in_as(second_page, live_server, "marco@example.com")
+    second_page.goto(f"{live_server}/notifications")
+    expect(second_page.locator(".notifications .tag", has_text="New")).to_have_count(1)
+
+    admin = browser.new_context().new_page()
+    sign_in_as(admin, live_server, "ada@example.com")  # an admin decides it, not the mentor told of it
+    admin.goto(f"{live_server}/reviews")
+    admin.get_by_role("link", name="Processes, signals and pipelines on a machine you can break").click()
+    admin.get_by_role("button", name="Approve").click()
+    expect(admin.get_by_text("is approved", exact=False)).to_be_visible()
+    admin.context.close()
+
+    visit_both_widths(second_page, f"{live_server}/notifications", "notifications")
+    expect(second_page.locator(".notifications .tag", has_text="New")).to_have_count(0)
+    expect(second_page.get_by_text("Tia Trainee submitted")).to_be_visible()
