@@ -85,22 +85,22 @@ def quiz_result(attempt_id: int):
     module = module_or_404(attempt.module_id)
     answers = json.loads(attempt.answers)
     results = services.grade(module, answers).per_question
-    return render_template(
-        "learning/quiz_result.html",
-        attempt=attempt,
-        module=module,
     own = current_user.id == attempt.trainee_id  # mentors and managers see the answers in any case
     revealed = not own or services.answers_revealed(
         db.session(), trainee_id=attempt.trainee_id, module_id=attempt.module_id
     )
+    return render_template(
+        "learning/quiz_result.html",
+        attempt=attempt,
+        module=module,
         answers=answers,
         results=results,
+        revealed=revealed,
+        reveal_after=services.REVEAL_ANSWERS_AFTER,
         threshold=round(module.quiz.pass_threshold * 100),
     )
 
 
-        revealed=revealed,
-        reveal_after=services.REVEAL_ANSWERS_AFTER,
 @bp.post("/labs/<lab_id>/attempts")
 @role_required("trainee")
 def submit_lab(lab_id: str):
