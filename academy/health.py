@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify
 
-from . import db
+from . import db, migrate
 from .curriculum.store import catalogue
 
 bp = Blueprint("health", __name__)
@@ -15,6 +15,11 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    checks = {"database": db.database_answers(), "curriculum": bool(catalogue().modules)}
+    answers = db.database_answers()
+    checks = {
+        "database": answers,
+        "schema": answers and not migrate.schema_missing(db.engine()),  # an unmigrated database serves nothing
+        "curriculum": bool(catalogue().modules),
+    }
     ready = all(checks.values())
     return jsonify(status="ready" if ready else "unavailable", checks=checks), 200 if ready else 503

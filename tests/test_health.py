@@ -1,4 +1,5 @@
-"""/healthz while the process runs; /readyz only when the database answers and the curriculum is loaded."""
+"""/healthz while the process runs; /readyz only when the database answers, holds the schema, and the curriculum is
+loaded."""
 
 import pytest
 
@@ -14,7 +15,10 @@ def test_healthz(client):
 def test_readyz_when_everything_answers(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ready", "checks": {"database": True, "curriculum": True}}
+    assert response.get_json() == {
+        "status": "ready",
+        "checks": {"database": True, "schema": True, "curriculum": True},
+    }
 
 
 @pytest.mark.parametrize(
@@ -28,7 +32,10 @@ def test_readyz_is_503_when_the_database_is_unreachable(url):
     app = make_app(url)
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "checks": {"database": False, "curriculum": True}}
+    assert response.get_json() == {
+        "status": "unavailable",
+        "checks": {"database": False, "schema": False, "curriculum": True},
+    }
     assert app.test_client().get("/healthz").status_code == 200
 
 
@@ -36,4 +43,4 @@ def test_readyz_is_503_without_a_curriculum(migrated, tmp_path):
     app = make_app(migrated, CURRICULUM_DIR=str(tmp_path))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["checks"] == {"database": True, "curriculum": False}
+    assert response.get_json()["checks"] == {"database": True, "schema": True, "curriculum": False}

@@ -105,3 +105,11 @@ def test_the_environment_file_is_read_as_systemd_reads_it(tmp_path):
         "D": "single",
         "E": "a=b",
     }
+
+
+def test_readyz_says_not_ready_until_the_schema_exists(unmigrated_app, empty_database):
+    answer = unmigrated_app.test_client().get("/readyz")
+    assert answer.status_code == 503
+    assert answer.get_json()["checks"] == {"database": True, "schema": False, "curriculum": True}
+    migrate.upgrade(unmigrated_app.extensions["academy.engine"])
+    assert unmigrated_app.test_client().get("/readyz").status_code == 200
