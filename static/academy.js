@@ -15,3 +15,7 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("focusin", (event) => {
   if (event.target instanceof HTMLInputElement && event.target.hasAttribute("data-copy")) event.target.select();
 });
+// A form that came back refused starts with its error summary: focused, so that the page opens where the form is
+// (and a screen reader reads what went wrong), however far down a long module page it sits.
+const errorSummary = document.querySelector("[data-error-summary]");
+if (errorSummary) errorSummary.focus();

@@ -1,4 +1,4 @@
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, session
 from flask_login import current_user
 
 from .. import db
@@ -39,7 +39,7 @@ def module(module_id: str):
         with db.short_write_session() as s:  # the first visit, recorded without holding a lock while rendering
             learning.record_opened(s, trainee_id=current_user.id, module=mod)
             s.commit()
-    return render_module(mod, trainee_id=current_user.id)
+    return render_module(mod, trainee_id=current_user.id, notice=session.pop("module_notice", None))
 
 
 def render_module(
@@ -51,6 +51,8 @@ def render_module(
     quiz_error=None,
     quiz_answers=None,
     lab_errors=None,
+    files_dropped=None,
+    notice=None,
 ):
     cat = catalogue()
     journey = module_journey(db.session(), cat, trainee_id, mod) if trainee_id else None
@@ -68,4 +70,6 @@ def render_module(
         quiz_error=quiz_error,
         quiz_answers=quiz_answers or {},
         lab_errors=lab_errors or {},
+        files_dropped=files_dropped or {},
+        notice=notice or {},
     ), status

@@ -1,6 +1,6 @@
 import json
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -40,8 +40,18 @@ def mark_read(module_id: str):
         flash(str(refused), "error")
         return redirect(url_for("catalogue.module", module_id=module.id) + "#progress")
     s.commit()
-    flash("Marked as read." if read else "Marked as not read yet.", "success")
-    return redirect(url_for("catalogue.module", module_id=module.id) + "#progress")
+    at = request.form.get("at") if request.form.get("at") in READ_FORMS else "progress"
+    notice_at(at, "Marked as read." if read else "Marked as not read yet.")
+    return redirect(url_for("catalogue.module", module_id=module.id) + f"#{at}")
+
+
+READ_FORMS = ("progress", "read-end")  # the "Mark as read" forms of a module page: above and below the text
+
+
+def notice_at(anchor: str, text: str) -> None:
+    """A success message for the module page, shown at the form with this id (where the person is) rather than
+    at the top of a long page; the module view takes it out of the session."""
+    session["module_notice"] = {"at": anchor, "text": text}
 
 
 @bp.post("/modules/<module_id>/quiz")
@@ -139,18 +149,29 @@ def submit_lab(lab_id: str):
                 "This lab is waiting for a mentor already. Withdraw that submission to change it."
             )
             return lab_refused(module, lab, form, closed)
-    flash(f"Submitted for review: {lab.title} (attempt {attempt.number}). Your mentor has been told.", "success")
+    notice_at(
+        f"lab-{lab.id}", f"Submitted for review: {lab.title} (attempt {attempt.number}). Your mentor has been told."
+    )
     return redirect(url_for("catalogue.module", module_id=module.id) + f"#lab-{lab.id}")
 
 
 def lab_refused(module, lab, form: EvidenceForm, error: Exception):
     """The module page again, with the reason next to the field it concerns, or on the lab itself."""
     field = getattr(error, "field", None) or ("files" if isinstance(error, AttachmentRefused) else None)
+    # a browser cannot put chosen files back into a file input: the page says which ones to choose again
+    dropped = {lab.id: [f.filename for f in (form.files.data or []) if f and f.filename]}
     if field in ("evidence", "links", "files"):
         getattr(form, field).errors.append(str(error))
-        return render_module(module, trainee_id=current_user.id, status=422, evidence_forms={lab.id: form})
+        return render_module(
+            module, trainee_id=current_user.id, status=422, evidence_forms={lab.id: form}, files_dropped=dropped
+        )
     return render_module(
-        module, trainee_id=current_user.id, status=422, evidence_forms={lab.id: form}, lab_errors={lab.id: str(error)}
+        module,
+        trainee_id=current_user.id,
+        status=422,
+        evidence_forms={lab.id: form},
+        lab_errors={lab.id: str(error)},
+        files_dropped=dropped,
     )
 
 
@@ -181,7 +202,10 @@ def withdraw(attempt_id: int):
             else url_for("learning.path")
         )
     s.commit()
-    flash("Your submission is withdrawn. Change your evidence and submit it again when you are ready.", "success")
+    notice_at(
+        f"lab-{attempt.lab_id}",
+        "Your submission is withdrawn. Change your evidence and submit it again when you are ready.",
+    )
     return redirect(url_for("catalogue.module", module_id=attempt.module_id) + f"#lab-{attempt.lab_id}")
 
 
