@@ -282,6 +282,11 @@ def forecast_finish(start: date, today: date, done: int, total: int) -> date | N
 # ------------------------------------------------------------------ at risk and where people get stuck
 
 
+def before_start(start_date: date, today: date) -> bool:
+    """A cohort that has not started: nobody in it is on track, behind or at risk yet; pages say when it starts."""
+    return today < start_date
+
+
 @dataclass(frozen=True)
 class AtRisk:
     row: MatrixRow
@@ -291,7 +296,10 @@ class AtRisk:
 def at_risk(
     data: CohortData, activity: dict[int, tuple[int, datetime | None]], returned: set[int], now: datetime
 ) -> list[AtRisk]:
-    """Behind the plan by more than two modules, silent for 7 days, or a lab returned twice; with the reasons."""
+    """Behind the plan by more than two modules, silent for 7 days, or a lab returned twice; with the reasons.
+    Nobody, before the cohort starts."""
+    if before_start(data.cohort.start_date, data.today):
+        return []
     found = []
     for row in data.rows:
         reasons = []

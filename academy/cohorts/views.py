@@ -43,7 +43,10 @@ def index():
         )
         for c in cohorts
     }
-    return render_template("cohorts/index.html", cohorts=cohorts, health=health, levels=levels, sparks=sparks)
+    upcoming = {c.id for c in cohorts if queries.before_start(c.start_date, today)}
+    return render_template(
+        "cohorts/index.html", cohorts=cohorts, health=health, levels=levels, sparks=sparks, upcoming=upcoming
+    )
 
 
 def cohort_or_404(cohort_id: int) -> Cohort:
@@ -90,6 +93,7 @@ def cohort(cohort_id: int):
         ),
         cells=matrix_cells(columns, rows),
         at_risk=queries.at_risk(data, trainee_activity(s, ids), returned_twice(s, ids), now),
+        upcoming=queries.before_start(found.start_date, data.today),
         funnel=[(f, cat.get(f.module_id)) for f in queries.funnel(data) if cat.get(f.module_id)],
         levels=review_service_levels(s, cohort_ids=[found.id], **sl_settings()),
         levels_scope="this cohort's trainees",
@@ -174,6 +178,45 @@ def export_progress(cohort_id: int):
                 ]
             )
     return csv_response(csv_text(header, rows), f"{found.name}-progress")
+
+
+@bp.get("/cohorts/<int:cohort_id>/trainees.csv")
+def export_trainees(cohort_id: int):
+    """One row per trainee: modules done of the plan, labs approved, where they stand and their last activity."""
+    s, cat = db.session(), catalogue()
+    found = cohort_or_404(cohort_id)
+    data = queries.cohort_data(s, cat, found, utcnow().date())
+    approved: dict[int, set[str]] = {}
+    for a in data.attempts:
+        if a.status == "approved":
+            approved.setdefault(a.trainee_id, set()).add(a.lab_id)
+    activity = trainee_activity(s, [r.trainee_id for r in data.rows])
+    header = ["cohort", "trainee", "email", "mentor", "modules_done", "modules_planned", "labs_approved", "state"]
+    rows = [
+        [
+            found.name,
+            row.name,
+            row.email,
+            row.mentor or "",
+            row.done,
+            len(data.plan),
+            len(approved.get(row.trainee_id, ())),
+            trainee_standing(data, row),
+            iso(activity.get(row.trainee_id, (0, None))[1]),
+        ]
+        for row in data.rows
+    ]
+    return csv_response(csv_text([*header, "last_activity"], rows), f"{found.name}-trainees")
+
+
+def trainee_standing(data: queries.CohortData, row: queries.MatrixRow) -> str:
+    """Where a trainee stands against the plan, in the words of the cohort page."""
+    if queries.before_start(data.cohort.start_date, data.today):
+        return f"starts on {data.cohort.start_date.isoformat()}"
+    if row.done == len(data.plan) and data.plan:
+        return "finished"
+    behind = data.behind(row)
+    return f"behind by {behind} module{'s' if behind != 1 else ''}" if behind else "on track"
 
 
 @bp.get("/cohorts/<int:cohort_id>/reviews.csv")

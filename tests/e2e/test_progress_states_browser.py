@@ -127,3 +127,76 @@ def test_a_mentors_notification_of_a_submission_someone_else_decided_is_no_longe
     visit_both_widths(second_page, f"{live_server}/notifications", "notifications")
     expect(second_page.locator(".notifications .tag", has_text="New")).to_have_count(0)
     expect(second_page.get_by_text("Tia Trainee submitted")).to_be_visible()
+
+
+def test_a_manager_downloads_one_row_per_trainee_beside_the_progress_export(live_server, page, people):
+    manager = people.user("mina@example.com", "manager", name="Mina Manager")
+    mentor = people.user("marco@example.com", "mentor", name="Marco Mentor")
+    sly = people.user("sly@example.com", "trainee", name='=HYPERLINK("http://x")')
+    tia = people.user("tia@example.com", "trainee", name="Tia Trainee")
+    people.cohort("Porto 2027", trainees=[sly, tia], mentors=[mentor], managers=[manager])
+    done_at = utcnow()
+    with people.session() as s:
+        s.add(ModuleProgress(trainee_id=tia.id, module_id="git-for-ops", opened_at=done_at, read_at=done_at))
+        s.commit()
+
+    sign_in_as(page, live_server, "mina@example.com")
+    page.get_by_role("link", name="Porto 2027").click()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download one row per trainee (CSV)").click()
+    assert info.value.suggested_filename == "Porto-2027-trainees.csv"
+    raw = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    assert [r["email"] for r in rows] == ["sly@example.com", "tia@example.com"]  # by name: "=" sorts first
+    assert rows[0]["trainee"] == '\'=HYPERLINK("http://x")'  # neutralised, as in the other exports
+    assert raw.splitlines()[1].startswith('"Porto 2027","\'=HYPERLINK')  # every cell quoted
+    assert {r["mentor"] for r in rows} == {"Marco Mentor"}
+    assert rows[1]["modules_done"] == "0" and int(rows[1]["modules_planned"]) > 1 and rows[1]["labs_approved"] == "0"
+    assert rows[1]["last_activity"] and not rows[0]["last_activity"]
+    assert rows[0]["state"] in ("on track", "finished") or rows[0]["state"].startswith(("behind", "starts on"))
+
+
+def test_a_cohort_that_has_not_started_says_when_it_starts_on_both_pages(live_server, page, people):
+    from datetime import timedelta
+
+    from academy.models import Cohort
+
+    manager = people.user("mina@example.com", "manager", name="Mina Manager")
+    trainees = [people.user(f"t{i}@example.com", "trainee", name=f"Trainee {i}") for i in range(3)]
+    cohort = people.cohort("Later 2027", trainees=trainees, managers=[manager])
+    start = utcnow().date() + timedelta(weeks=5)
+    with people.session() as s:
+        row = s.get(Cohort, cohort.id)
+        row.start_date, row.end_date = start, start + timedelta(weeks=20)
+        s.add(row)
+        s.commit()
+    when = start.strftime("%d %b %Y")
+
+    sign_in_as(page, live_server, "mina@example.com")
+    visit_both_widths(page, f"{live_server}/cohorts", "cohorts")
+    cell = page.get_by_role("row", name="Later 2027").locator("td[data-label='On track / behind']")
+    expect(cell).to_have_text(f"starts on {when}")
+    visit_both_widths(page, f"{live_server}/cohorts/{cohort.id}", "cohort")
+    risk = page.get_by_role("region", name="At risk")
+    expect(risk).to_contain_text(f"Starts on {when}")
+    expect(risk).not_to_contain_text("no activity yet")
+
+
+def test_zero_on_track_is_not_shown_as_good_news(live_server, page, people):
+    from datetime import timedelta
+
+    from academy.models import Cohort
+
+    manager = people.user("mina@example.com", "manager", name="Mina Manager")
+    trainee = people.user("tia@example.com", "trainee", name="Tia Trainee")
+    cohort = people.cohort("Late 2026", trainees=[trainee], managers=[manager])
+    with people.session() as s:  # started long ago: every module of the plan is overdue
+        row = s.get(Cohort, cohort.id)
+        row.start_date = utcnow().date() - timedelta(weeks=60)
+        s.add(row)
+        s.commit()
+
+    sign_in_as(page, live_server, "mina@example.com")
+    cell = page.get_by_role("row", name="Late 2026").locator("td[data-label='On track / behind']")
+    expect(cell.locator(".tag", has_text="0 on track")).not_to_have_class("tag ok")
+    expect(cell.locator(".tag.bad")).to_have_text("1 behind")
