@@ -3,19 +3,22 @@
 `record` adds to the caller's session; `record_now` is for events whose request must change nothing else
 (a refused authorization, a throttled sign-in): it drops whatever the request's session holds, then
 commits the entry alone. It uses the request's own session, since on SQLite a second connection would wait
-for the write lock this request may already hold.
+for the write lock this request may already hold. Refusals can repeat without limit, so they coalesce
+(`record_coalesced`): the same refusal again within 15 minutes counts on the row already written.
 """
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import delete, func
-from sqlmodel import Session
+from sqlmodel import Session, select, update
 
 from . import db
-from .models import AuditEntry
+from .models import AuditEntry, utcnow
+
+COALESCE_WINDOW = timedelta(minutes=15)
 
 ACTIONS = (
     "login.succeeded",
@@ -60,22 +63,50 @@ def actor_id() -> int | None:
     return None
 
 
-def record(session: Session, action: str, target: str | None = None, *, actor: int | None = None, **detail) -> None:
-    session.add(
-        AuditEntry(
-            action=action,
-            target=target,
-            actor_id=actor if actor is not None else actor_id(),
-            detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
-            ip=client_ip(),
-        )
+def new_entry(action: str, target: str | None = None, *, actor: int | None = None, **detail) -> AuditEntry:
+    return AuditEntry(
+        action=action,
+        target=target,
+        actor_id=actor if actor is not None else actor_id(),
+        detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
+        ip=client_ip(),
     )
+
+
+def record(session: Session, action: str, target: str | None = None, *, actor: int | None = None, **detail) -> None:
+    session.add(new_entry(action, target, actor=actor, **detail))
+
+
+def record_coalesced(session: Session, action: str, target: str | None = None, **detail) -> None:
+    """For a refusal: the same action, target, actor, address and detail within COALESCE_WINDOW of the last such
+    row adds one to that row's `repeats` and moves its `last_at`, instead of a row per refusal."""
+    new, now = new_entry(action, target, **detail), utcnow()
+    same = [
+        column.is_(None) if value is None else column == value
+        for column, value in (
+            (AuditEntry.target, new.target),
+            (AuditEntry.actor_id, new.actor_id),
+            (AuditEntry.ip, new.ip),
+            (AuditEntry.detail, new.detail),
+        )
+    ]
+    last_seen = func.coalesce(AuditEntry.last_at, AuditEntry.at)
+    found = session.exec(
+        select(AuditEntry.id)
+        .where(AuditEntry.action == action, *same, last_seen >= now - COALESCE_WINDOW)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        session.add(new)
+        return
+    session.exec(update(AuditEntry).where(AuditEntry.id == found).values(repeats=AuditEntry.repeats + 1, last_at=now))
 
 
 def record_now(action: str, target: str | None = None, **detail) -> None:
     session = db.session()
     session.rollback()
-    record(session, action, target, **detail)
+    record_coalesced(session, action, target, **detail)
     session.commit()
 
 

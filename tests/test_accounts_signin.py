@@ -3,6 +3,7 @@
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
@@ -185,6 +186,46 @@ def test_throttled_attempts_are_audited_and_not_counted_as_attempts(app, people,
     sign_in(app.test_client(), "alice@example.com")
     assert db_session.exec(select(func.count()).select_from(LoginAttempt)).one() == 5
     assert audit_actions(db_session)[-1] == "login.throttled"
+
+
+def refused_sign_in(app, ip: str = "10.0.0.1"):
+    response = sign_in(app.test_client(), "alice@example.com", environ_base={"REMOTE_ADDR": ip})
+    assert response.status_code == 429
+
+
+def throttled_rows(db_session) -> list[AuditEntry]:
+    rows = db_session.exec(select(AuditEntry).where(AuditEntry.action == "login.throttled").order_by(AuditEntry.id))
+    found = list(rows.all())
+    db_session.rollback()
+    return found
+
+
+def test_fifty_refused_sign_ins_make_one_audit_row_that_counts_them(app, people, db_session):
+    people.user("alice@example.com", "trainee")
+    failures(app.test_client(), "alice@example.com", 5)
+    for _ in range(50):
+        refused_sign_in(app)
+    (row,) = throttled_rows(db_session)
+    assert (row.target, row.ip, row.repeats) == ("alice@example.com", "10.0.0.1", 50)
+    assert row.last_at is not None and row.last_at >= row.at
+
+
+def test_a_refusal_from_another_address_or_after_a_quiet_quarter_hour_starts_a_new_row(app, people, db_session):
+    people.user("alice@example.com", "trainee")
+    failures(app.test_client(), "alice@example.com", 5)
+    refused_sign_in(app, "10.0.0.1")
+    refused_sign_in(app, "10.0.0.1")
+    refused_sign_in(app, "10.0.0.2")
+    first = throttled_rows(db_session)[0]
+    first.at, first.last_at = first.at - timedelta(minutes=16), first.last_at - timedelta(minutes=16)
+    db_session.add(first)
+    db_session.commit()
+    refused_sign_in(app, "10.0.0.1")
+    assert [(row.ip, row.repeats) for row in throttled_rows(db_session)] == [
+        ("10.0.0.1", 2),
+        ("10.0.0.2", 1),
+        ("10.0.0.1", 1),
+    ]
 
 
 # ------------------------------------------------------------------ next

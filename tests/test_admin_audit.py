@@ -222,6 +222,21 @@ def admin_form(endpoint: str, academy) -> dict:
     }.get(endpoint, {})
 
 
+def test_repeated_refusals_of_a_page_count_on_one_row_shown_with_their_count(as_role, people, academy):
+    trainee = as_role("trainee")
+    for _ in range(3):
+        assert trainee.get("/admin/users").status_code == 403
+    assert trainee.post("/admin/users/new").status_code == 403
+    refused = [e for e in entries(people, "authorization.refused") if e.actor_id == academy.trainee.id]
+    assert [(e.target, json.loads(e.detail), e.repeats) for e in refused] == [
+        ("admin pages: /admin/users", {"method": "GET"}, 3),
+        ("admin pages: /admin/users/new", {"method": "POST"}, 1),
+    ]
+    page = as_role("admin").get("/admin/audit").get_data(as_text=True)
+    assert f"×3, last at {refused[0].last_at:%Y-%m-%d %H:%M:%S}" in html.unescape(page)
+    assert page.count("×") == 1
+
+
 @pytest.mark.parametrize("who", NON_ADMINS)
 def test_non_admins_get_403_on_every_admin_form_and_change_nothing(app, as_role, people, academy, who):
     client = as_role(who)

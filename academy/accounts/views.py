@@ -30,7 +30,9 @@ def login():
         return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
     s, ip = db.session(), request.remote_addr or "unknown"
     if services.sign_in_throttled(s, email=form.email.data, ip=ip):
-        audit.record_now("login.throttled", User.normalise_email(form.email.data)[:200])
+        # still holding this account's and address's turn (see sign_in_throttled), so repeats count exactly
+        audit.record_coalesced(s, "login.throttled", User.normalise_email(form.email.data)[:200])
+        s.commit()
         return render_template("accounts/login.html", form=form, error=THROTTLED), 429
     user = services.authenticate(s, email=form.email.data, password=form.password.data, ip=ip)
     s.commit()
