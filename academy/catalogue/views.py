@@ -57,6 +57,12 @@ def render_module(
     cat = catalogue()
     journey = module_journey(db.session(), cat, trainee_id, mod) if trainee_id else None
     forms = {lab.id: EvidenceForm(prefix=f"lab-{lab.id}", formdata=None) for lab in mod.labs}
+    for view in journey.labs if journey else []:  # a new attempt starts from the previous one's evidence
+        if view.attempts and view.can_submit:
+            last = view.attempts[-1]
+            forms[view.lab.id] = EvidenceForm(
+                prefix=f"lab-{view.lab.id}", formdata=None, evidence=last.attempt.evidence, links="\n".join(last.links)
+            )
     forms.update(evidence_forms or {})
     return render_template(
         "catalogue/module.html",

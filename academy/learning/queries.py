@@ -210,6 +210,11 @@ class AttemptView:
     decision: Decision | None
     mentor_name: str | None
 
+    @property
+    def criteria_met(self) -> set[int]:
+        """The indexes of the lab's acceptance criteria the mentor ticked with the decision."""
+        return set(json.loads(self.decision.criteria or "[]")) if self.decision else set()
+
 
 @dataclass(frozen=True)
 class LabView:
