@@ -627,6 +627,7 @@ def test_review_service_level_per_mentor_on_the_page(app, live):
         ["All mentors", "5", "60.0%", "36.0 h", "72.0 h", "overspent (-300%)"],
         ["Maria Mentor", "3", "100.0%", "24.0 h", "48.0 h", "100%"],
         ["Nico Mentor", "1", "0.0%", "72.0 h", "72.0 h", "overspent (-900%)"],
+        ["Waiting, past target", "1", "0.0%", "—", "—", "overspent (-900%)"],  # 3 + 1 + 1 = 5
     ]
 
 

@@ -469,6 +469,22 @@ def test_service_level_on_a_known_set(people, academy, db_session):
     assert by_name["Mentor"].budget_left == pytest.approx(1.0)
     assert (by_name["Mentor2"].total, by_name["Mentor2"].within) == (4, 3)
     assert by_name["Mentor2"].median_hours == pytest.approx(15)
+    assert (by_name["Waiting, past target"].total, by_name["Waiting, past target"].within) == (1, 0)
+    assert sum(level.total for level in per_mentor) == overall.total  # the rows add up
+    assert sum(level.within for level in per_mentor) == overall.within
+
+
+def test_a_decision_by_someone_outside_the_cohort_is_a_row_of_its_own(people, academy, db_session):
+    """An admin's decision, and one by a mentor who does not serve the trainee's cohort, count in "Decided by
+    others", not in any mentor's row, and the rows still add up to "All mentors"."""
+    now = utcnow()
+    with people.session() as s:
+        decided_submission(s, academy.trainee.id, academy.mentor.id, "lab-1", 2, now - timedelta(days=3))
+        decided_submission(s, academy.trainee.id, academy.admin.id, "lab-2", 70, now - timedelta(days=4))
+        s.commit()
+    overall, *rows = queries.review_service_levels(db_session, target_hours=48, objective=0.9, now=now)
+    assert [(r.name, r.total, r.within) for r in rows] == [("Mentor", 1, 1), ("Decided by others", 1, 0)]
+    assert (overall.total, overall.within) == (2, 1)
 
 
 def test_the_queue_shows_the_service_level_of_the_mentors_own_cohorts(people, academy, as_role):

@@ -233,6 +233,9 @@ def percentile(values: list[float], p: float) -> float | None:
 
 
 Outcome = tuple[float | None, bool]  # hours to decision (None while still waiting), within target
+# Rows beside the mentors', so that the mentors' rows and these add up to "All mentors"
+WAITING = "Waiting, past target"  # not decided yet, and older than the target: a miss already
+OTHERS = "Decided by others"  # decided by an admin, or a mentor who does not serve the trainee's cohort
 
 
 def review_outcomes(
@@ -243,26 +246,39 @@ def review_outcomes(
     now: datetime,
     cohort_ids: Collection[int] | None = None,
 ) -> list[tuple[int, str | None, Outcome]]:
-    """(cohort id, deciding mentor, outcome) for every submission of the window that counts: decided ones,
-    and those still waiting past the target (a miss already). Ones still inside their target are left out.
+    """(cohort id, who, outcome) for every submission of the window that counts: decided ones, and those still
+    waiting past the target (a miss already). Ones still inside their target are left out. `who` is the deciding
+    mentor of the trainee's cohort, else OTHERS, or WAITING when undecided.
     `cohort_ids` narrows it to those cohorts' trainees; None means the whole academy."""
     query = (
-        select(LabAttempt.submitted_at, Decision.decided_at, User.display_name, CohortTrainee.cohort_id)
+        select(
+            LabAttempt.submitted_at,
+            Decision.decided_at,
+            User.display_name,
+            CohortTrainee.cohort_id,
+            CohortStaff.user_id,
+        )
         .join(CohortTrainee, CohortTrainee.trainee_id == LabAttempt.trainee_id)
         .outerjoin(Decision, Decision.attempt_id == LabAttempt.id)
         .outerjoin(User, User.id == Decision.mentor_id)
+        .outerjoin(
+            CohortStaff,
+            (CohortStaff.cohort_id == CohortTrainee.cohort_id)
+            & (CohortStaff.user_id == Decision.mentor_id)
+            & (CohortStaff.role == "mentor"),
+        )
         .where(LabAttempt.submitted_at >= since, LabAttempt.status != "withdrawn")
     )
     if cohort_ids is not None:
         query = query.where(CohortTrainee.cohort_id.in_(cohort_ids))
     found = []
-    for submitted, decided, mentor_name, cid in session.exec(query):
+    for submitted, decided, mentor_name, cid, cohort_mentor in session.exec(query):
         if decided is None:
             if (now - submitted).total_seconds() / 3600 > target_hours:
-                found.append((cid, None, (None, False)))
+                found.append((cid, WAITING, (None, False)))
             continue
         hours = (decided - submitted).total_seconds() / 3600
-        found.append((cid, mentor_name, (hours, hours <= target_hours)))
+        found.append((cid, mentor_name if cohort_mentor is not None else OTHERS, (hours, hours <= target_hours)))
     return found
 
 
@@ -294,11 +310,13 @@ def review_service_levels(
         session, target_hours=target_hours, since=now - timedelta(days=window_days), now=now, cohort_ids=cohort_ids
     )
     per_mentor: dict[str, list[Outcome]] = {}
-    for _, mentor, outcome in rows:
-        if mentor is not None:
-            per_mentor.setdefault(mentor, []).append(outcome)
-    return [service_level("All mentors", [o for _, _, o in rows], objective)] + [
-        service_level(name, outcomes, objective) for name, outcomes in sorted(per_mentor.items())
+    for _, who, outcome in rows:
+        per_mentor.setdefault(who, []).append(outcome)
+    extra = [service_level(who, per_mentor.pop(who), objective) for who in (WAITING, OTHERS) if who in per_mentor]
+    return [
+        service_level("All mentors", [o for _, _, o in rows], objective),
+        *(service_level(name, outcomes, objective) for name, outcomes in sorted(per_mentor.items())),
+        *extra,
     ]
 
 
