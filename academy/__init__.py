@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from flask import Flask, jsonify
 from flask_openapi3 import Info, OpenAPI
 
+from . import local_time
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
@@ -26,6 +28,7 @@ DEFAULTS = {
     "SENT_MAIL_DAYS": 7,  # sent mail holds invitation links, valid as long
     "BEHIND_REMINDERS": True,
     "MAIL_RETRY_SECONDS": 30,  # the first retry of an outbox message; doubling, at most an hour apart
+    "TIME_ZONE": "UTC",  # how pages show times to people who did not choose a time zone
 }
 
 
@@ -106,6 +109,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     metrics.init_app(app)
     app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely
+    local_time.init_app(app)  # `when`: every time on a page, in the reader's time zone
     app.context_processor(navigation_counts)
     app.jinja_env.globals["timedelta"] = timedelta
     return app
@@ -113,6 +117,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def check_settings(config) -> None:
     """Settings that people type: refused at start, with what is wrong, rather than a broken page later."""
+    if not local_time.valid_time_zone(config.get("TIME_ZONE")):
+        zone = config.get("TIME_ZONE")
+        raise ValueError(f"ACADEMY_TIME_ZONE must be a time zone name such as Europe/Lisbon, not {zone!r}")
     try:
         objective, target = float(config["REVIEW_OBJECTIVE"]), float(config["REVIEW_TARGET_HOURS"])
     except (TypeError, ValueError):

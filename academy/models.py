@@ -47,6 +47,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     reminders_enabled: bool = Field(default=True)  # the weekly "you are behind the plan" e-mail
     reminded_at: datetime | None = None  # when that e-mail last went out: at most one a week
+    time_zone: str | None = Field(default=None, max_length=64)  # IANA name; None: the installation's
 
     @staticmethod
     def normalise_email(email: str) -> str:

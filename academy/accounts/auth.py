@@ -45,6 +45,7 @@ class Account:
     roles: frozenset[str]
     session_token: str
     is_active: bool = True
+    time_zone: str | None = None  # their own choice; None: the installation's
     is_authenticated: bool = True
     is_anonymous: bool = False
 
@@ -56,7 +57,7 @@ class Account:
 
     @classmethod
     def of(cls, user: User, roles: frozenset[str]) -> "Account":
-        return cls(user.id, user.email, user.display_name, roles, user.session_token, user.is_active)
+        return cls(user.id, user.email, user.display_name, roles, user.session_token, user.is_active, user.time_zone)
 
 
 def _expired(now: float) -> bool:
@@ -73,7 +74,15 @@ def load_account(cookie_id: str) -> Account | None:
     rows = (
         db.session()
         .exec(  # the person and their roles in one statement: every page asks this first
-            select(User.id, User.email, User.display_name, User.session_token, User.is_active, UserRole.role)
+            select(
+                User.id,
+                User.email,
+                User.display_name,
+                User.session_token,
+                User.is_active,
+                User.time_zone,
+                UserRole.role,
+            )
             .outerjoin(UserRole, UserRole.user_id == User.id)
             .where(User.id == int(user_id))
         )
@@ -85,7 +94,9 @@ def load_account(cookie_id: str) -> Account | None:
         session["seen_at"] = now
     first = rows[0]
     roles = frozenset(r.role for r in rows if r.role is not None)
-    return Account(first.id, first.email, first.display_name, roles, first.session_token, first.is_active)
+    return Account(
+        first.id, first.email, first.display_name, roles, first.session_token, first.is_active, first.time_zone
+    )
 
 
 class SessionCookies(SecureCookieSessionInterface):

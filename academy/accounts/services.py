@@ -200,3 +200,14 @@ def user_for_link(session: Session, token: str) -> User:
     if user is None or not user.is_active or data.get("f") != _fingerprint(user):
         raise AccountError("This link has already been used or is no longer valid. Ask an administrator for a new one.")
     return user
+
+
+def set_time_zone(session: Session, user: User, *, name: str) -> None:
+    """The zone the person's pages show times in; "" goes back to the installation's. Raises ValueError."""
+    from ..local_time import valid_time_zone
+
+    name = (name or "").strip()
+    if name and not valid_time_zone(name):
+        raise ValueError(f"“{name[:64]}” is not a time zone we know; choose one from the list, e.g. Europe/Lisbon.")
+    user.time_zone = name or None
+    session.add(user)

@@ -174,3 +174,19 @@ def revoke_token(token_id: int):
         s.commit()
         flash(f"The token “{row.name}” is revoked; programs using it are refused from now on.", "success")
     return redirect(url_for("accounts.account") + "#tokens")
+
+
+@bp.post("/account/time-zone")
+@login_required
+def set_time_zone():
+    if not ActionForm().validate_on_submit():
+        abort(400, description="This form has expired; reload the page and try again.")
+    s = db.session()
+    try:
+        services.set_time_zone(s, s.get(User, current_user.id), name=request.form.get("time_zone", "")[:100])
+    except ValueError as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("accounts.account") + "#time-zone")
+    s.commit()
+    flash("Times are now shown in your time zone.", "success")
+    return redirect(url_for("accounts.account") + "#time-zone")

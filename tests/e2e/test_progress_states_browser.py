@@ -3,6 +3,7 @@ CSV, and a mentor's sign-off cannot be undone by a trainee's click."""
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,30 @@ def test_zero_on_track_is_not_shown_as_good_news(live_server, page, people):
     cell = page.get_by_role("row", name="Late 2026").locator("td[data-label='On track / behind']")
     expect(cell.locator(".tag", has_text="0 on track")).not_to_have_class("tag ok")
     expect(cell.locator(".tag.bad")).to_have_text("1 behind")
+
+
+def test_times_are_in_the_readers_time_zone_and_recent_ones_say_how_long_ago(live_server, page, second_page, people):
+    mentor = people.user("marco@example.com", "mentor", name="Marco Mentor")
+    trainee = people.user("tia@example.com", "trainee", name="Tia Trainee")
+    people.cohort("Porto 2027", trainees=[trainee], mentors=[mentor])
+    sign_in_as(page, live_server, "tia@example.com")
+    page.goto(f"{live_server}/modules/linux-shell#lab-linux-shell-lab")
+    page.locator("#lab-linux-shell-lab").get_by_label("Evidence").fill("Output pasted below.")
+    page.locator("#lab-linux-shell-lab").get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("Submitted for review")).to_be_visible()
+
+    sign_in_as(second_page, live_server, "marco@example.com")
+    second_page.goto(f"{live_server}/account")
+    second_page.get_by_label("Show times in").select_option("Asia/Tokyo")
+    second_page.get_by_role("button", name="Save time zone").click()
+    expect(second_page.get_by_text("Times are now shown in your time zone.")).to_be_visible()
+    visit_both_widths(second_page, f"{live_server}/account", "account")
+
+    visit_both_widths(second_page, f"{live_server}/reviews", "queue")
+    row = second_page.get_by_role("row").filter(has_text="Tia Trainee")
+    expect(row.locator("td[data-label='Waiting']")).to_have_text("submitted just now")
+    visit_both_widths(second_page, f"{live_server}/notifications", "notifications")
+    stamp = second_page.locator(".notifications time").first
+    expect(stamp).to_have_text("just now")
+    expect(stamp).to_have_attribute("title", re.compile(r" JST$"))
+    expect(second_page.locator(".notifications")).not_to_contain_text("UTC")
