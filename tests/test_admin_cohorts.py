@@ -150,7 +150,7 @@ def test_create_cohort_writes_a_plan_for_the_chosen_tracks_due_in_order(app, as_
             "end_date",
             "The planned end must be on or after the start.",
         ),
-        ({"start_date": "2027-13-45", "end_date": "2027-09-01"}, "start_date", "Enter a start date as YYYY-MM-DD."),
+        ({"start_date": "2027-13-45", "end_date": "2027-09-01"}, "start_date", "Enter the day the cohort starts."),
         ({"name": "  cohort a "}, "name", "Another cohort already has this name."),
         ({"name": "COHORT   A"}, "name", "Another cohort already has this name."),
         ({"name": ""}, "name", "Give the cohort a name."),

@@ -49,8 +49,8 @@ class EditUserForm(FlaskForm):
 
 class CohortForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the cohort a name."), Length(max=120), ONE_LINE])
-    start_date = DateField("Start date", validators=[DataRequired("Enter a start date as YYYY-MM-DD.")])
-    end_date = DateField("Planned end date", validators=[DataRequired("Enter a planned end date as YYYY-MM-DD.")])
+    start_date = DateField("Start date", validators=[DataRequired("Enter the day the cohort starts.")])
+    end_date = DateField("Planned end date", validators=[DataRequired("Enter the day the cohort is planned to end.")])
 
 
 class NewCohortForm(CohortForm):

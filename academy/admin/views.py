@@ -8,6 +8,7 @@ from ..audit import ACTIONS
 from ..cohorts import services as cohorts
 from ..cohorts.services import CohortError
 from ..curriculum.store import catalogue
+from ..formatting import pluralize
 from ..inputs import flag_or_400, id_or_400, page_number
 from ..links import external_url
 from ..mail import mail_enabled, queue_mail
@@ -245,7 +246,8 @@ def cohort_plan(cohort_id: int):
             form.tracks.errors.append(str(error))
         else:
             s.commit()
-            flash(f"The plan now has {count} modules, due evenly until {cohort.end_date:%d %b %Y}.", "success")
+            modules = pluralize(count, "module")
+            flash(f"The plan now has {modules}, due evenly until {cohort.end_date:%d %b %Y}.", "success")
             return redirect(url_for("admin.cohort", cohort_id=cohort.id))
     return cohort_page(cohort, 400, plan=form)
 
