@@ -15,6 +15,22 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("focusin", (event) => {
   if (event.target instanceof HTMLInputElement && event.target.hasAttribute("data-copy")) event.target.select();
 });
+// The navigation's "Menu" on narrow screens is a <details>: it works without this script, which only adds what a
+// menu is expected to do: Escape closes it (the focus goes back to its button), and so does a click outside it.
+document.addEventListener("keydown", (event) => {
+  const menu = document.querySelector("details.nav-menu[open]");
+  if (event.key !== "Escape" || !menu) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
+document.addEventListener("click", (event) => {
+  const menu = document.querySelector("details.nav-menu[open]");
+  if (menu && !menu.contains(event.target)) menu.open = false;
+});
+// On a narrow screen the module's table of contents stands above the text: folded, so the module starts with its
+// title instead of a long list of links.
+const toc = document.querySelector(".toc details[open]");
+if (toc && window.matchMedia("(max-width: 860px)").matches) toc.open = false;
 // A form that came back refused starts with its error summary: focused, so that the page opens where the form is
 // (and a screen reader reads what went wrong), however far down a long module page it sits.
 const errorSummary = document.querySelector("[data-error-summary]");

