@@ -72,7 +72,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import admin, catalogue, cli, cohorts, db, errors, health, jobs, metrics, reviews, security
+    from . import admin, catalogue, cli, cohorts, compression, db, errors, health, jobs, metrics, reviews, security
     from .accounts import auth
     from .accounts.views import bp as accounts_bp
     from .api.docs import bp as api_docs_bp
@@ -82,6 +82,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .learning.views import bp as learning_bp
     from .notifications.views import bp as notifications_bp
 
+    compression.init_app(app)  # first: its after_request then runs last, on the response as sent
     db.init_app(app)
     jobs.init_app(app)
     store.init_app(app)
