@@ -81,17 +81,26 @@ def all_cohorts(session: Session) -> list[Cohort]:
     return list(session.exec(select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)).all())
 
 
-def audit_page(session: Session, *, action: str = "", actor: str = "", page: int = 1) -> Page:
-    query = select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.actor_id)
+def _audit_query(*, action: str, actor: str):
+    query = select(AuditEntry, User.email, User.display_name).outerjoin(User, User.id == AuditEntry.actor_id)
     if action:
         query = query.where(AuditEntry.action == action)
     if actor:
         query = query.where(func.lower(User.email).like(_like(actor), escape="\\"))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(
-        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
+    return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def audit_page(session: Session, *, action: str = "", actor: str = "", page: int = 1) -> Page:
+    """(entry, actor email, actor name) rows, newest first, a page at a time."""
+    query = _audit_query(action=action, actor=actor)
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    rows = session.exec(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return Page(list(rows), page, total)
+
+
+def audit_rows(session: Session, *, action: str = "", actor: str = ""):
+    """Every row the filters match, newest first, for the export."""
+    return session.exec(_audit_query(action=action, actor=actor)).all()
 
 
 def counts(session: Session) -> dict[str, int]:

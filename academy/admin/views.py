@@ -1,11 +1,11 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit, db
 from ..accounts import services as accounts
 from ..accounts.services import AccountError
-from ..audit import ACTIONS
 from ..cohorts import services as cohorts
+from ..cohorts.exports import csv_text, iso
 from ..cohorts.services import CohortError
 from ..curriculum.store import catalogue
 from ..formatting import pluralize
@@ -15,6 +15,7 @@ from ..mail import mail_enabled, queue_mail
 from ..models import ROLES, Cohort, User
 from ..policy import admins_only
 from . import importer, queries
+from .audit_words import SENTENCES, describe
 from .forms import (
     AssignMentorForm,
     CohortForm,
@@ -370,11 +371,43 @@ def import_text(form: ImportForm) -> tuple[str, str | None]:
 # ------------------------------------------------------------------ audit log
 
 
+def audit_filters() -> tuple[str, str]:
+    action = request.args.get("action", "")
+    return (action if action in SENTENCES else ""), request.args.get("actor", "")[:200].strip()
+
+
 @bp.get("/audit")
 @admins_only
 def audit_log():
-    action = request.args.get("action", "")
-    action = action if action in ACTIONS else ""
-    actor = request.args.get("actor", "")[:200].strip()
+    action, actor = audit_filters()
     found = queries.audit_page(db.session(), action=action, actor=actor, page=page_arg())
-    return render_template("admin/audit.html", page=found, action=action, actor=actor, actions=ACTIONS)
+    return render_template(
+        "admin/audit.html", page=found, action=action, actor=actor, actions=sorted(SENTENCES), describe=describe
+    )
+
+
+@bp.get("/audit.csv")
+@admins_only
+def audit_csv():
+    """The filtered log: its codes and detail as stored, with the sentence the page shows."""
+    action, actor = audit_filters()
+    rows = (
+        (
+            iso(entry.at),
+            entry.action,
+            describe(entry.action, entry.target, entry.detail, name),
+            email or "",
+            entry.target or "",
+            entry.detail or "",
+            entry.ip or "",
+            entry.repeats,
+            iso(entry.last_at),
+        )
+        for entry, email, name in queries.audit_rows(db.session(), action=action, actor=actor)
+    )
+    header = ["at_utc", "action", "what_happened", "by_email", "about", "detail", "ip", "repeats", "last_at_utc"]
+    return Response(
+        csv_text(header, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+    )

@@ -1,0 +1,82 @@
+"""The audit log in sentences: one template per action code, filled from the entry's target and detail.
+
+The codes stay what is stored, filtered on and exported; a page shows `describe(...)`. A template's fields are
+`actor` (who did it; "A server command" when nobody signed in did, as with `flask academy create-user`),
+`target` and the detail's keys. A format spec after a count names the noun (`{rows:person}` reads "1 person",
+"3 people"); `{flag:yes/no}` picks words by a flag.
+"""
+
+import json
+import string
+
+from ..formatting import pluralize
+
+SENTENCES = {
+    "login.succeeded": "{target} signed in",
+    "login.failed": "A sign-in as {target} failed (wrong email or password)",
+    "login.throttled": "Sign-in as {target} was paused after too many failed tries",
+    "logout": "{target} signed out",
+    "authorization.refused": "{actor} was refused {target} ({method})",
+    "user.created": "{actor} created the account {target} with the roles {roles}",
+    "user.updated": "{actor} renamed {target} to {display_name}",
+    "user.roles_changed": "{actor} changed the roles of {target} from {before} to {after}",
+    "user.deactivated": "{actor} deactivated {target}",
+    "user.reactivated": "{actor} reactivated {target}",
+    "user.invited": "{actor} created an invitation link for {target}",
+    "user.password_link": "{actor} created a password-reset link for {target}",
+    "user.password_set": "{target} chose a password with an invitation or reset link",
+    "user.password_changed": "{target} changed their password",
+    "user.reminders_set": "{target} turned the weekly behind-plan reminder {enabled:on/off}",
+    "cohort.created": "{actor} created the cohort {target}, {start} to {end}",
+    "cohort.updated": "{actor} saved the details of {target}: {start} to {end}",
+    "cohort.member_added": "{actor} added {email} to {target} as {role}",
+    "cohort.member_removed": "{actor} removed {email} as {role} of {target}",
+    "cohort.mentor_assigned": "{actor} set the mentor of {trainee} in {target} to {mentor}",
+    "cohort.plan_set": "{actor} set the plan of {target}: {modules:module} from the tracks {tracks}",
+    "cohort.imported": "{actor} imported {rows:person} into {target}, {new_accounts:new account}",
+    "lab.decided": "{actor} {outcome:approved/asked for changes to} {target} (lab {lab})",
+    "token.created": "{actor} created the {scope} API token “{name}” for {target}, valid until {expires_at}",
+    "token.revoked": "{actor} revoked the API token “{target}”",
+    "mail.gave_up": "The academy gave up e-mailing “{subject}” to {target} after {attempts:try}: {error}",
+    "mail.pruned": "The academy removed {removed:e-mail} sent or given up before {before}",
+    "files.removed": "The academy removed {files:file} ({bytes:byte}) of {attempts:withdrawn submission}",
+    "reminders.sent": "The academy sent the weekly behind-plan reminder to {trainees:trainee}",
+    "audit.pruned": "The academy removed {removed:sign-in entry} from before {before}",
+}
+# an action whose detail has this key was written by another caller, and reads differently
+VARIANTS = {
+    ("token.revoked", "reason"): "Every API token of {target} was revoked ({reason}): {tokens}",
+}
+
+
+class _Sentence(string.Formatter):
+    def get_value(self, key, args, kwargs):
+        return kwargs.get(key, "—")
+
+    def format_field(self, value, spec):
+        if "/" in spec and spec.count("/") == 1:  # a flag: "on/off", or an outcome: "approved/asked for changes to"
+            yes, no = spec.split("/")
+            return yes if value in (True, "approved") else no
+        if spec and isinstance(value, int) and not isinstance(value, bool):
+            return pluralize(value, spec)
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or "none"
+        if value is None:
+            return "none"
+        return str(value)
+
+
+def describe(action: str, target: str | None, detail: str | None, actor: str | None) -> str:
+    """The entry as a sentence; an unknown code (from an older version) reads as its code and detail."""
+    try:
+        fields = json.loads(detail) if detail else {}
+    except ValueError:
+        fields = {}
+    if not isinstance(fields, dict):
+        fields = {}
+    template = next((t for (code, key), t in VARIANTS.items() if code == action and key in fields), None)
+    template = template or SENTENCES.get(action)
+    if template is None:
+        return f"{action} {target or ''} {detail or ''}".strip()
+    fields |= {"actor": actor or "A server command", "target": target or "—"}
+    return _Sentence().format(template, **fields) + "."
