@@ -35,3 +35,26 @@ if (toc && window.matchMedia("(max-width: 860px)").matches) toc.open = false;
 // (and a screen reader reads what went wrong), however far down a long module page it sits.
 const errorSummary = document.querySelector("[data-error-summary]");
 if (errorSummary) errorSummary.focus();
+// "Copy" buttons (data-copy-target: the id of an input or element holding the text): hidden until this script runs;
+// they copy with the clipboard API, or, where that is refused (no HTTPS, no permission), select the text for the
+// person to copy. Either way the status beside the button says what happened, and screen readers hear it.
+for (const button of document.querySelectorAll("[data-copy-target]")) button.hidden = false;
+document.addEventListener("click", async (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-copy-target]") : null;
+  const source = button && document.getElementById(button.dataset.copyTarget);
+  if (!source) return;
+  const status = button.parentElement.querySelector(".copy-status");
+  const text = source instanceof HTMLInputElement ? source.value : source.textContent.trim();
+  try {
+    await navigator.clipboard.writeText(text);
+    if (status) status.textContent = "Copied.";
+  } catch {
+    if (source instanceof HTMLInputElement) {
+      source.focus();
+      source.select();
+    } else {
+      window.getSelection().selectAllChildren(source);
+    }
+    if (status) status.textContent = "Selected: press Ctrl+C (⌘C on a Mac) to copy.";
+  }
+});

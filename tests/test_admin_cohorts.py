@@ -296,7 +296,7 @@ def test_add_mentor_manager_and_trainee_with_their_mentor(as_role, people, acade
         ("trainee2@example.com", "mentor", "", "member-email", "does not hold the mentor role"),
         ("mentor2@example.com", "trainee", "", "member-email", "does not hold the trainee role"),
         ("trainee@example.com", "manager", "", "member-email", "does not hold the manager role"),
-        ("ghost@example.com", "trainee", "", "member-email", "No account has this email"),
+        ("ghost@example.com", "trainee", "", "member-name", "No account has this email yet: enter their name"),
         ("outsider@example.com", "trainee", "", "member-email", "is already a trainee in Cohort B"),
         ("mentor2@example.com", "mentor", "", "member-email", "is already a mentor of this cohort"),
     ],

@@ -62,6 +62,9 @@ class PlanForm(FlaskForm):
 
 
 class MemberForm(FlaskForm):
+    """Adds an existing account to the cohort, or, with a name, invites a new person straight into it."""
+
+    name = StringField("Name (for a new person)", validators=[Optional(), Length(max=120), ONE_LINE])
     email = EmailField("Email", validators=[DataRequired("Enter the person's email."), Length(max=254)])
     role = SelectField(
         "Role in the cohort", choices=choices([("trainee", "Trainee"), ("mentor", "Mentor"), ("manager", "Manager")])

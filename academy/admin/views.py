@@ -1,5 +1,7 @@
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.utils import secure_filename
 
 from .. import audit, db
 from ..accounts import services as accounts
@@ -9,7 +11,7 @@ from ..cohorts.exports import csv_text, iso
 from ..cohorts.services import CohortError
 from ..curriculum.store import catalogue
 from ..formatting import pluralize
-from ..inputs import flag_or_400, id_or_400, page_number
+from ..inputs import flag_or_400, id_or_400, is_email, page_number
 from ..links import external_url
 from ..mail import mail_enabled, queue_mail
 from ..models import ROLES, Cohort, User
@@ -139,8 +141,9 @@ def password_link(user_id: int):
     return show_link(user, link_for(token), purpose)
 
 
-def show_link(user: User, link: str, purpose: str):
-    """The link for the admin to copy, and, when mail is set up, the same link e-mailed to the person."""
+def show_link(user: User, link: str, purpose: str, *, cohort: Cohort | None = None, role: str | None = None):
+    """The link for the admin to copy, and, when mail is set up, the same link e-mailed to the person; `cohort`
+    when they were invited from a cohort's page, which the page then leads back to."""
     mailed = None
     if mail_enabled():
         subject = "Your SRE Academy invitation" if purpose == "invite" else "Reset your SRE Academy password"
@@ -151,7 +154,9 @@ def show_link(user: User, link: str, purpose: str):
         s = db.session()  # the link's own transaction committed already: the message is a short one of its own
         mailed = queue_mail(s, to=user.email, subject=subject, body=body) is not None
         s.commit()
-    return render_template("admin/link.html", user=user, link=link, purpose=purpose, mailed=mailed)
+    return render_template(
+        "admin/link.html", user=user, link=link, purpose=purpose, mailed=mailed, cohort=cohort, role=role
+    )
 
 
 # ------------------------------------------------------------------ cohorts
@@ -256,31 +261,40 @@ def cohort_plan(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/members")
 @admins_only
 def add_member(cohort_id: int):
+    """An existing account is added; a new email with a name is invited: its account made with the cohort role,
+    added, and its one-time link shown here (and e-mailed when mail is set up)."""
     s, cohort = db.session(), get_or_404(Cohort, cohort_id)
     form = MemberForm(prefix="member")
     if form.validate_on_submit():
+        role, name = form.role.data, " ".join((form.name.data or "").split())
         user = accounts.user_by_email(s, form.email.data)
         mentor = accounts.user_by_email(s, form.mentor.data) if form.mentor.data else None
+        token = None
         try:
-            if user is None:
-                raise CohortError("No account has this email; create the person first under People.", "email")
             if form.mentor.data and mentor is None:
                 raise CohortError("Choose one of this cohort's mentors.", "mentor")
+            if user is None:
+                if not is_email(User.normalise_email(form.email.data)):
+                    raise CohortError("Enter a valid email address.", "email")
+                if not name:
+                    raise CohortError("No account has this email yet: enter their name to invite them.", "name")
+                user = accounts.create_user(session=s, email=form.email.data, display_name=name, roles=[role])
+                token = accounts.password_link_token(s, user, purpose="invite")
+            elif not user.is_active:
+                raise CohortError(f"{user.email} is deactivated; reactivate the account first.", "email")
             cohorts.add_member(
-                session=s,
-                cohort=cohort,
-                user=user,
-                role=form.role.data,
-                mentor=mentor if form.role.data == "trainee" else None,
+                session=s, cohort=cohort, user=user, role=role, mentor=mentor if role == "trainee" else None
             )
-        except CohortError as error:
+        except (CohortError, AccountError) as error:
             s.rollback()
-            getattr(form, error.field if error.field in ("email", "mentor", "role") else "email").errors.append(
-                str(error)
-            )
+            field = error.field if error.field in ("name", "email", "mentor", "role") else "email"
+            getattr(form, field).errors.append(str(error))
         else:
             s.commit()
-            flash(f"{user.display_name} is now a {form.role.data} of {cohort.name}.", "success")
+            if token is not None:
+                return show_link(user, link_for(token), "invite", cohort=cohort, role=role)
+            known = f"{user.email} already has an account, so no invitation was made: " if name else ""
+            flash(f"{known}{user.display_name} is now a {role} of {cohort.name}.", "success")
             return redirect(url_for("admin.cohort", cohort_id=cohort.id))
     return cohort_page(cohort, 400, member=form)
 
@@ -335,6 +349,8 @@ def import_people(cohort_id: int):
     if not form.validate_on_submit():
         return render_template("admin/import.html", cohort=cohort, form=form, plan=None), 400 if form.errors else 200
     text, problem = import_text(form)
+    if text:  # the rows stay in the form to correct, an uploaded file's too (a file input cannot be refilled)
+        form.text.data = text
     plan = importer.plan_import(s, cohort, text) if not problem else importer.ImportPlan([], [problem])
     refused = None
     if request.form.get("confirm") == "1" and plan.ok:
@@ -346,10 +362,47 @@ def import_people(cohort_id: int):
             audit.record(s, "cohort.imported", cohort.name, rows=len(plan.rows), new_accounts=len(invited))
             s.commit()
             links = [(user, link_for(token)) for user, token in invited]
-            return render_template("admin/import_done.html", cohort=cohort, plan=plan, links=links)
+            bundle = links_bundle(cohort, [(u.display_name, u.email, link) for u, link in links]) if links else ""
+            return render_template("admin/import_done.html", cohort=cohort, plan=plan, links=links, bundle=bundle)
     status = 200 if plan.ok and not refused else 422
     page = render_template("admin/import.html", cohort=cohort, form=form, plan=plan, text=text, refused=refused)
     return page, status
+
+
+# The new accounts' invitation links, downloadable as CSV from the page that shows them: the page carries them signed
+# (for this admin and cohort, for LINKS_DOWNLOAD_MINUTES) and posts them back; nothing holds them on the server.
+LINKS_DOWNLOAD_MINUTES = 30
+
+
+def links_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="academy.import-links")
+
+
+def links_bundle(cohort: Cohort, rows: list[tuple[str, str, str]]) -> str:
+    return links_serializer().dumps({"admin": current_user.id, "cohort": cohort.id, "rows": rows})
+
+
+@bp.post("/cohorts/<int:cohort_id>/import/links.csv")
+@admins_only
+def import_links_csv(cohort_id: int):
+    """name,email,link of the accounts an import just made, to the admin who made them, shortly after."""
+    cohort = get_or_404(Cohort, cohort_id)
+    try:
+        data = links_serializer().loads(request.form.get("bundle", ""), max_age=LINKS_DOWNLOAD_MINUTES * 60)
+    except BadSignature:
+        abort(
+            400,
+            description=f"This download of invitation links has expired (it lasts {LINKS_DOWNLOAD_MINUTES} minutes"
+            " after the import) or is not valid. A new link for each person is on their page under People.",
+        )
+    if data.get("admin") != current_user.id or data.get("cohort") != cohort.id:
+        abort(403, description="These invitation links were made by another import.")
+    name = f"invitations-{secure_filename(cohort.name) or cohort.id}.csv"
+    return Response(
+        csv_text(["name", "email", "link"], data["rows"]),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 def import_text(form: ImportForm) -> tuple[str, str | None]:
