@@ -42,8 +42,9 @@ def ago(seconds: float) -> str:
 
 
 def when(value: datetime | date | None, style: str = "datetime", now: datetime | None = None) -> Markup | str:
-    """A `<time>` element: style "date" (3 Dec 2026), "datetime" (3 Dec 2026 17:05 CET) or "ago" (5 minutes
-    ago, the full local time in its title). Stored times are UTC; a naive one is taken as UTC."""
+    """A `<time>` element: style "date" (3 Dec 2026), "datetime" (3 Dec 2026 17:05 CET), "time" (17:05 CET, for
+    a time later today) or "ago" (5 minutes ago), the full local time in its title. Stored times are UTC; a naive
+    one is taken as UTC. A `date` is a calendar date (a due date, a cohort's start): shown as is, no zone."""
     if value is None:
         return ""
     if not isinstance(value, datetime):
@@ -53,6 +54,8 @@ def when(value: datetime | date | None, style: str = "datetime", now: datetime |
     full = local.strftime("%d %b %Y %H:%M ") + (local.tzname() or "")
     if style == "date":
         text = local.strftime("%d %b %Y")
+    elif style == "time":
+        text = local.strftime("%H:%M ") + (local.tzname() or "")
     elif style == "ago":
         text = ago(((now or datetime.now(UTC)) - value).total_seconds())
     else:

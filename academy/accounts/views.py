@@ -5,6 +5,7 @@ from .. import audit, db
 from ..api import tokens
 from ..inputs import flag_or_400
 from ..learning.forms import ActionForm
+from ..local_time import reader_zone
 from ..models import User, utcnow
 from . import services
 from .auth import home_url, safe_next, start_session
@@ -148,8 +149,10 @@ def create_token():
     form = TokenForm(prefix="token")
     if form.validate_on_submit():
         try:
-            on_a_day = form.expires.data == "date"
-            ends = tokens.expiry(until=form.expires_on.data) if on_a_day else tokens.expiry(days=int(form.expires.data))
+            if form.expires.data == "date":  # the day the person picked ends in their time zone
+                ends = tokens.expiry(until=form.expires_on.data, zone=reader_zone())
+            else:
+                ends = tokens.expiry(days=int(form.expires.data))
             token, _ = tokens.create_token(s, user=user, name=form.name.data, scope=form.scope.data, expires_at=ends)
         except tokens.TokenError as error:
             getattr(form, error.field).errors.append(str(error))

@@ -6,7 +6,7 @@ was made), when its owner's password changes and when the account is deactivated
 
 import hashlib
 import secrets
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session, select, update
 
@@ -37,20 +37,20 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def expiry(*, days: int | None = None, until: date | None = None) -> datetime:
-    """When a new token stops working: `days` from now (default 90), or at the end of the day `until` (UTC);
-    never more than a year ahead."""
+def expiry(*, days: int | None = None, until: date | None = None, zone: tzinfo = UTC) -> datetime:
+    """When a new token stops working: `days` from now (default 90), or at the end of the day `until` in `zone`
+    (the person's time zone: the day they picked is their day); never more than a year ahead."""
     now = utcnow()
     if until is None:
         days = DEFAULT_DAYS if days is None else days
         if not 1 <= days <= MAX_DAYS:
             raise TokenError(f"A token lasts from 1 to {MAX_DAYS} days.", "expires")
         return now + timedelta(days=days)
-    if until <= now.date():
+    if until <= now.astimezone(zone).date():
         raise TokenError("Choose a day after today.", "expires_on")
-    if until > (now + timedelta(days=MAX_DAYS)).date():
+    if until > (now + timedelta(days=MAX_DAYS)).astimezone(zone).date():
         raise TokenError(f"A token lasts at most {MAX_DAYS} days: choose a day within a year.", "expires_on")
-    return datetime.combine(until, time(23, 59, 59), tzinfo=UTC)
+    return datetime.combine(until, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
 
 
 def expires(row: ApiToken) -> datetime:
