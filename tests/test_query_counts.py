@@ -28,6 +28,7 @@ NOT_THE_REQUESTS_OWN = ("BEGIN", "PRAGMA")  # the SQLite dialect's transaction s
 PAGES = {  # page -> (who looks, URL); the URL's fields come from the Cast
     "module page": ("trainee", "/modules/{module_id}"),
     "learning path": ("trainee", "/learn"),
+    "catalogue": ("trainee", "/catalogue"),  # with the trainee's state of every module
     "review queue": ("mentor", "/reviews"),
     "trainee page": ("mentor", "/trainees/{trainee_id}"),
     "cohorts list": ("manager", "/cohorts"),

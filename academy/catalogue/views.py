@@ -6,7 +6,7 @@ from ..curriculum.search import search as search_curriculum
 from ..curriculum.store import catalogue, module_or_404
 from ..learning import services as learning
 from ..learning.forms import ActionForm, EvidenceForm, QuizForm
-from ..learning.queries import module_journey
+from ..learning.queries import module_journey, module_states
 
 bp = Blueprint("catalogue", __name__)
 
@@ -15,8 +15,12 @@ bp = Blueprint("catalogue", __name__)
 def index():
     cat = catalogue()
     tracks = [(track, cat.modules_in(track.id)) for track in cat.tracks]
+    trainee = current_user.is_authenticated and current_user.has_role("trainee")
     return render_template(
-        "catalogue/index.html", tracks=tracks, total_minutes=sum(m.estimated_minutes for m in cat.modules.values())
+        "catalogue/index.html",
+        tracks=tracks,
+        total_minutes=sum(m.estimated_minutes for m in cat.modules.values()),
+        states=module_states(db.session(), cat, current_user.id) if trainee else {},
     )
 
 

@@ -53,6 +53,7 @@ class PathItem:
     progress: ModuleProgress | None
     missing: tuple[Module, ...]  # prerequisites not yet completed
     lab_states: frozenset[str] = frozenset()  # the latest attempt's status of each lab tried
+    work_left: bool = True  # something the trainee can do now (read, pass the check, submit a lab), not only wait
 
     @property
     def done(self) -> bool:
@@ -71,6 +72,11 @@ class PathItem:
     @property
     def status(self) -> str:
         return state_label(self.state)
+
+    @property
+    def to_do_now(self) -> bool:
+        """Neither done, nor locked, nor only waiting for a mentor's decision."""
+        return not self.done and not self.missing and self.work_left
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,12 @@ class LabNote:
     attempt: LabAttempt
     decision: Decision | None = None
     mentor_name: str | None = None
+    criteria_total: int = 0  # the lab's acceptance criteria
+
+    @property
+    def criteria_met(self) -> int:
+        """How many of the lab's acceptance criteria the mentor ticked with the decision."""
+        return len(json.loads(self.decision.criteria or "[]")) if self.decision else 0
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,11 @@ class LearningPath:
 
     @property
     def next_item(self) -> PathItem | None:
-        return next((i for i in self.items if not i.done and not i.missing), None)
+        return next((i for i in self.items if i.to_do_now), None)
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.next_due and self.next_due < self.today)
 
     @property
     def behind(self) -> int:
@@ -130,10 +146,6 @@ def learning_path(session: Session, catalogue: Catalogue, trainee_id: int, today
     today = today or utcnow().date()
     member = session.get(CohortTrainee, trainee_id)
     cohort = session.get(Cohort, member.cohort_id) if member else None
-    progress = {
-        p.module_id: p
-        for p in session.exec(select(ModuleProgress).where(ModuleProgress.trainee_id == trainee_id)).all()
-    }
     plan = {}
     if cohort:
         plan = dict(
@@ -142,21 +154,7 @@ def learning_path(session: Session, catalogue: Catalogue, trainee_id: int, today
             ).all()
         )
     modules = [m for m in catalogue.ordered_modules() if not plan or m.id in plan]
-    done = {mid for mid, p in progress.items() if p.completed_at}
-    waiting, returned, feedback = lab_notes(session, catalogue, trainee_id)
-    lab_states: dict[str, set[str]] = {}
-    for note in (*waiting, *returned):
-        lab_states.setdefault(note.module.id, set()).add(note.attempt.status)
-    items = [
-        PathItem(
-            m,
-            plan.get(m.id),
-            progress.get(m.id),
-            tuple(catalogue.get(p) for p in m.prerequisites if p not in done and catalogue.get(p)),
-            frozenset(lab_states.get(m.id, ())),
-        )
-        for m in modules
-    ]
+    items, (waiting, returned, feedback) = path_items(session, catalogue, trainee_id, modules, plan)
     items.sort(key=lambda i: (i.due or date.max, i.module.track, i.module.order))
     per_track: dict[str, list[int]] = {}  # track id -> [done, total]
     for i in items:
@@ -167,8 +165,52 @@ def learning_path(session: Session, catalogue: Catalogue, trainee_id: int, today
     return LearningPath(cohort, items, tracks, waiting, returned, feedback, today)
 
 
+def path_items(session: Session, catalogue: Catalogue, trainee_id: int, modules: list[Module], plan: dict):
+    """The trainee's PathItem of each module (due dates from `plan`), and lab_notes' waiting, returned and
+    feedback: the one reading of their modules' states, for the learning path and the catalogue alike."""
+    progress = {
+        p.module_id: p
+        for p in session.exec(select(ModuleProgress).where(ModuleProgress.trainee_id == trainee_id)).all()
+    }
+    passed = set(
+        session.exec(
+            select(QuizAttempt.module_id).where(QuizAttempt.trainee_id == trainee_id, QuizAttempt.passed).distinct()
+        ).all()
+    )
+    done = {mid for mid, p in progress.items() if p.completed_at}
+    waiting, returned, feedback, latest = lab_notes(session, catalogue, trainee_id)
+    lab_states: dict[str, set[str]] = {}
+    for note in (*waiting, *returned):
+        lab_states.setdefault(note.module.id, set()).add(note.attempt.status)
+
+    def work_left(m: Module) -> bool:
+        read = m.id in progress and progress[m.id].read_at is not None
+        unsubmitted = any(latest.get(lab.id) not in ("submitted", "approved") for lab in m.labs)
+        return not read or (m.quiz is not None and m.id not in passed) or unsubmitted
+
+    items = [
+        PathItem(
+            m,
+            plan.get(m.id),
+            progress.get(m.id),
+            tuple(catalogue.get(p) for p in m.prerequisites if p not in done and catalogue.get(p)),
+            frozenset(lab_states.get(m.id, ())),
+            work_left(m),
+        )
+        for m in modules
+    ]
+    return items, (waiting, returned, feedback)
+
+
+def module_states(session: Session, catalogue: Catalogue, trainee_id: int) -> dict[str, str]:
+    """The trainee's state (MODULE_STATES) of every module of the catalogue, as their learning path says it."""
+    items, _notes = path_items(session, catalogue, trainee_id, catalogue.ordered_modules(), {})
+    return {item.module.id: item.state for item in items}
+
+
 def lab_notes(session: Session, catalogue: Catalogue, trainee_id: int):
-    """Submissions waiting for a mentor, labs sent back, and the latest mentor feedback."""
+    """Submissions waiting for a mentor, labs sent back, the latest mentor feedback, and the status of each
+    lab's latest attempt (withdrawn ones aside), by lab id."""
     attempts = list(
         session.exec(select(LabAttempt).where(LabAttempt.trainee_id == trainee_id).order_by(LabAttempt.number)).all()
     )
@@ -190,13 +232,14 @@ def lab_notes(session: Session, catalogue: Catalogue, trainee_id: int):
         lab, module = catalogue.lab(attempt.lab_id), catalogue.get(attempt.module_id)
         if lab is None or module is None:
             return None
-        return LabNote(lab.title, module, attempt, *decisions.get(attempt.id, (None, None)))
+        decision = decisions.get(attempt.id, (None, None))
+        return LabNote(lab.title, module, attempt, *decision, criteria_total=len(lab.spec.acceptance_criteria))
 
     waiting = [n for a in latest.values() if a.status == "submitted" and (n := note(a))]
     returned = [n for a in latest.values() if a.status == "changes_requested" and (n := note(a))]
     decided = sorted((a for a in attempts if a.id in decisions), key=lambda a: decisions[a.id][0].decided_at)
     feedback = note(decided[-1]) if decided else None
-    return waiting, returned, feedback
+    return waiting, returned, feedback, {lab_id: a.status for lab_id, a in latest.items()}
 
 
 # ------------------------------------------------------------------ one module, as a trainee sees it
@@ -240,6 +283,8 @@ class ModuleJourney:
     missing: list[Module]
     quiz_attempts: list[QuizAttempt]
     labs: list[LabView]
+    due: date | None = None  # the trainee's cohort plan's due date for the module
+    today: date | None = None
 
     @property
     def quiz_passed(self) -> bool:
@@ -319,7 +364,13 @@ def module_journey(session: Session, catalogue: Catalogue, trainee_id: int, modu
     views = attempt_views(session, attempts)
     labs = [LabView(lab, [v for v in views if v.attempt.lab_id == lab.id]) for lab in module.labs]
     progress = session.get(ModuleProgress, (trainee_id, module.id))
-    return ModuleJourney(progress, missing_prerequisites(session, catalogue, trainee_id, module), quiz, labs)
+    due = session.exec(
+        select(CohortModule.due_date)
+        .join(CohortTrainee, CohortTrainee.cohort_id == CohortModule.cohort_id)
+        .where(CohortTrainee.trainee_id == trainee_id, CohortModule.module_id == module.id)
+    ).first()
+    missing = missing_prerequisites(session, catalogue, trainee_id, module)
+    return ModuleJourney(progress, missing, quiz, labs, due, utcnow().date())
 
 
 # ------------------------------------------------------------------ a trainee's record, for mentors and managers
