@@ -110,9 +110,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     metrics.init_app(app)
     app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely
-    from . import formatting
+    from . import formatting, policy
 
     formatting.init_app(app)  # plurals, file kinds and sizes, evidence words
+    app.jinja_env.globals.update(
+        may_use_review_queue=policy.may_use_review_queue, may_follow_cohorts=policy.may_follow_cohorts
+    )
     local_time.init_app(app)  # `when`: every time on a page, in the reader's time zone
     app.context_processor(navigation_counts)
     app.jinja_env.globals["timedelta"] = timedelta

@@ -28,6 +28,16 @@ def may_administer(user) -> bool:
     return user.is_authenticated and user.has_role("admin")
 
 
+def may_use_review_queue(user) -> bool:
+    """The review queue: a mentor's cohorts, or, for an admin, every cohort."""
+    return user.is_authenticated and (user.has_role("mentor") or user.has_role("admin"))
+
+
+def may_follow_cohorts(user) -> bool:
+    """The cohorts' dashboards: a manager's own, or, for an admin, every cohort."""
+    return user.is_authenticated and (user.has_role("manager") or user.has_role("admin"))
+
+
 def may_view_cohort(user, cohort_id: int) -> bool:
     if not user.is_authenticated:
         return False
