@@ -76,7 +76,7 @@ def test_sentences_fill_from_the_detail_as_written():
         "Ann Admin imported 1 person into Lisbon 2026, 3 new accounts."
     )
     assert describe("user.created", "bo@example.com", json.dumps({"roles": ["admin"]}), None) == (
-        "A server command created the account bo@example.com with the roles admin."
+        "A server command created the account bo@example.com, role admin."
     )
     assert (
         describe("token.revoked", "bo@example.com", json.dumps({"reason": "password set", "tokens": ["ci"]}), "Bo")

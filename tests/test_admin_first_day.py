@@ -43,6 +43,7 @@ def test_the_overview_of_an_empty_installation_says_how_to_start(admin):
     html = admin.get("/admin/").get_data(as_text=True)
     assert "Getting started" in html and 'href="/admin/cohorts/new"' in html
     assert "import many at once from a CSV file" in html
+    assert '<span class="stat-n">1</span> <span>person</span>' in html  # not "1 people"
 
 
 @pytest.mark.parametrize("url", EMPTY_PAGES)

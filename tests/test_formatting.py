@@ -13,7 +13,7 @@ from tests.test_labs import open_lab, page, submit_evidence
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # a number printed by an expression, then a plural noun typed after it: "{{ n }} mentors" reads "1 mentors"
-COUNT_THEN_PLURAL = re.compile(r"\{\{[^{}]*\}\}\)? (?:[a-z]+ )?([a-z]+(?:s|people))\b")
+COUNT_THEN_PLURAL = re.compile(r"\{\{[^{}]*\}\}\)? (?:(?!these |the |your |their |its )[a-z]+ )?([a-z]+(?:s|people))\b")
 NOT_NOUNS = {"is", "was", "has", "as", "its", "this", "always", "across", "less", "unless", "yes", "us", "plus"}
 
 

@@ -17,7 +17,7 @@ SENTENCES = {
     "login.throttled": "Sign-in as {target} was paused after too many failed tries",
     "logout": "{target} signed out",
     "authorization.refused": "{actor} was refused {target} ({method})",
-    "user.created": "{actor} created the account {target} with the roles {roles}",
+    "user.created": "{actor} created the account {target}, role {roles}",
     "user.updated": "{actor} renamed {target} to {display_name}",
     "user.roles_changed": "{actor} changed the roles of {target} from {before} to {after}",
     "user.deactivated": "{actor} deactivated {target}",

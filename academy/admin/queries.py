@@ -104,12 +104,13 @@ def audit_rows(session: Session, *, action: str = "", actor: str = ""):
 
 
 def counts(session: Session) -> dict[str, int]:
+    """How many of each, keyed by the noun in the singular (the page pluralises)."""
     def count(model) -> int:
         return session.exec(select(func.count()).select_from(model)).one()
 
     return {
-        "people": count(User),
-        "cohorts": count(Cohort),
-        "trainees": count(CohortTrainee),
-        "audit entries": count(AuditEntry),
+        "person": count(User),
+        "cohort": count(Cohort),
+        "trainee": count(CohortTrainee),
+        "audit entry": count(AuditEntry),
     }
