@@ -107,3 +107,36 @@ def test_without_clipboard_access_the_copy_button_selects_the_link(live_server, 
     )
     assert selected == page.get_by_label("One-time link").input_value()
     context.close()
+
+
+def test_lab_evidence_and_attachments_read_as_words(app, live_server, browser, people, width, tmp_path):
+    from academy.curriculum.store import catalogue
+    from academy.formatting import evidence_words
+
+    trainee = people.user("tess@example.com", "trainee", name="Tess Trainee")
+    mentor = people.user("marco@example.com", "mentor", name="Marco Mentor")
+    people.cohort("Dublin 2027", trainees=[trainee], mentors=[mentor])
+    with app.app_context():
+        lab = catalogue().get("linux-shell").labs[0]
+    (tmp_path / "screen.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 2000)
+    (tmp_path / "server.log").write_text("2026-11-01 12:00:01 ERROR disk full\n")
+    tess = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    sign_in_as(tess, live_server, "tess@example.com")
+    visit(tess, f"{live_server}/modules/{lab.module_id}", screenshot="module")
+    section = tess.locator(f"#lab-{lab.id}")
+    expect(section).to_contain_text(f"Evidence to submit: {evidence_words(lab.spec.evidence)}.")
+    section.get_by_label("Evidence").fill("I ran the commands; the log and a screenshot are attached.")
+    section.locator("input[type=file]").set_input_files([tmp_path / "screen.png", tmp_path / "server.log"])
+    section.get_by_role("button", name="Submit for review").click()
+    expect(tess.get_by_text("Submitted for review")).to_be_visible()
+    visit(tess, tess.url, screenshot="module-submitted")
+    expect(tess.get_by_text("PNG image, 2 KB")).to_be_visible()
+    expect(tess.get_by_text("image/png")).to_have_count(0)
+
+    marco = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    sign_in_as(marco, live_server, "marco@example.com")
+    marco.goto(f"{live_server}/reviews")
+    marco.get_by_role("link", name=lab.title).click()
+    visit(marco, marco.url, screenshot="review")
+    expect(marco.get_by_text("PNG image, 2 KB")).to_be_visible()
+    expect(marco.get_by_text("text file, 36 bytes")).to_be_visible()
