@@ -80,6 +80,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .curriculum import store
     from .curriculum.render import render_text
     from .learning.views import bp as learning_bp
+    from .links import href
     from .notifications.views import bp as notifications_bp
 
     compression.init_app(app)  # first: its after_request then runs last, on the response as sent
@@ -110,6 +111,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     metrics.init_app(app)
     app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely
+    app.jinja_env.filters["href"] = href  # evidence links as typed: a valid URL in the href
     from . import formatting, policy
 
     formatting.init_app(app)  # plurals, file kinds and sizes, evidence words

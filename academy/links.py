@@ -1,5 +1,9 @@
 """Absolute links the academy writes into e-mail and invitations: built from ACADEMY_BASE_URL, never from a
-request's Host or X-Forwarded-Host header, which any client can set to a host of its choosing."""
+request's Host or X-Forwarded-Host header, which any client can set to a host of its choosing. And `href`, for the
+links people type."""
+
+import re
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask import current_app, has_request_context, request, url_for
 
@@ -36,3 +40,22 @@ def app_path(endpoint: str, **values) -> str:
     current_app.inject_url_defaults(endpoint, values)
     path = current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
     return f"{path}#{anchor}" if anchor else path
+
+
+# the characters a URL may hold as they are (the URL Standard's URL code points), besides letters and digits; `%`
+# stays for escapes already there, `[` and `]` only in the host (an IPv6 address)
+URL_CHARACTERS = "!$&'()*+,-./:;=?@_~%"
+
+
+def href(url: str) -> str:
+    """`url` as an href that is a valid URL: what a person typed (evidence links) may hold a quote, `<`, `>`, a
+    space or a second `#`, which browsers forgive and the HTML standard does not; those are percent-encoded. A
+    valid address comes back unchanged. The text shown beside it stays as typed."""
+    parts = urlsplit(url)
+
+    def encoded(text: str, also: str = "") -> str:
+        return quote(re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", text), safe=URL_CHARACTERS + also)
+
+    return urlunsplit(
+        (parts.scheme, encoded(parts.netloc, "[]"), encoded(parts.path), encoded(parts.query), encoded(parts.fragment))
+    )
