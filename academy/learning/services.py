@@ -148,12 +148,6 @@ def grade(module: Module, answers: Mapping[str, Iterable[str]]) -> Graded:
     return Graded(sum(results.values()), len(results), results)
 
 
-def by_request_key(session: Session, model, trainee_id: int, request_key: str):
-    """The trainee's quiz or lab attempt stored under this form's request key, if any: a submit sent twice
-    (a double click, a retry after a lost answer) finds the first instead of storing a second."""
-    return session.exec(select(model).where(model.trainee_id == trainee_id, model.request_key == request_key)).first()
-
-
 REVEAL_ANSWERS_AFTER = 3  # failed attempts after which the right answers are shown anyway: trying stops being a guess
 
 
@@ -164,6 +158,12 @@ def answers_revealed(session: Session, *, trainee_id: int, module_id: str) -> bo
         select(QuizAttempt.passed).where(QuizAttempt.trainee_id == trainee_id, QuizAttempt.module_id == module_id)
     ).all()
     return any(attempts) or len(attempts) >= REVEAL_ANSWERS_AFTER
+
+
+def by_request_key(session: Session, model, trainee_id: int, request_key: str):
+    """The trainee's quiz or lab attempt stored under this form's request key, if any: a submit sent twice
+    (a double click, a retry after a lost answer) finds the first instead of storing a second."""
+    return session.exec(select(model).where(model.trainee_id == trainee_id, model.request_key == request_key)).first()
 
 
 def check_request_key(request_key: str) -> None:
