@@ -47,7 +47,7 @@ def entries(people, action: str) -> list[AuditEntry]:
 
 
 def listed_emails(page: str) -> list[str]:
-    return re.findall(r"<td>([^<\s]+@[^<\s]+)</td>", page)
+    return re.findall(r"<td[^>]*>([^<\s]+@[^<\s]+)</td>", page)
 
 
 def field_error(page: str, field_id: str) -> str | None:

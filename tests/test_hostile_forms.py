@@ -359,6 +359,7 @@ PROBLEM_PATTERNS = (
     re.compile(r'<div class="flash flash-error" role="alert">(.*?)</div>', re.S),
     re.compile(r'<section class="card error-page">\s*<h1>.*?</h1>\s*<p>(.*?)</p>', re.S),
     re.compile(r'<span class="tag bad">Problem</span>(.*?)</td>', re.S),
+    re.compile(r'<div class="error-summary" role="alert"[^>]*>\s*<h3[^>]*>.*?</h3>\s*<ul>(.*?)</ul>', re.S),
 )
 GENERIC = {"Please correct the problem below.", "Please correct the problems below."}
 
@@ -476,6 +477,13 @@ FORMS = (
         "/account/reminders",
         lambda w: [("reminders", "0")],  # the hidden "0"; a ticked box adds a "1" after it
         (Field("reminders", FLAG),),
+    ),
+    Form(
+        "accounts.set_time_zone",
+        "trainee",
+        "/account/time-zone",
+        lambda w: [("time_zone", "Europe/Lisbon")],
+        (Field("time_zone", LINE, required=False),),  # empty: the installation's zone
     ),
     Form(
         "accounts.create_token",

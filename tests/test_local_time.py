@@ -81,6 +81,11 @@ def set_zone(people, user, name: str) -> None:
         s.commit()
 
 
+def zone_of(people, user) -> str | None:
+    with people.session() as s:
+        return s.get(User, user.id).time_zone
+
+
 def decided_attempt(people, trainee, mentor, *, submitted: datetime, decided: datetime) -> LabAttempt:
     with people.session() as s:
         attempt = LabAttempt(
@@ -146,3 +151,17 @@ def test_a_token_chosen_until_a_day_lasts_until_that_day_ends_in_the_persons_zon
     assert ends == datetime.combine(until, datetime.min.time(), tzinfo=UTC) + timedelta(
         hours=23 - 9, minutes=59, seconds=59
     )
+
+
+def test_choosing_a_time_zone_saves_it_and_an_unknown_one_is_refused_at_the_form(people, academy, as_role):
+    trainee = as_role("trainee")
+    saved = trainee.post("/account/time-zone", data={"time_zone": "Asia/Tokyo"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/account#time-zone")
+    assert zone_of(people, academy.trainee) == "Asia/Tokyo"
+
+    refused = trainee.post("/account/time-zone", data={"time_zone": "Mars/Olympus_Mons"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "“Mars/Olympus_Mons” is not a time zone we know" in page
+    assert 'aria-describedby="time-zone-choice-error"' in page
+    assert zone_of(people, academy.trainee) == "Asia/Tokyo", "nothing changed"

@@ -250,7 +250,13 @@ def test_trainee_page_shows_every_lab_attempt_and_decision(app, record, titles):
         text_of(d.group(1)) if (d := re.search(r'<div class="decision [a-z_]+">(.*?)</div>\s*$', a, re.S)) else None
         for a in attempts
     ]
-    assert decisions == [
+    said, criteria = [], []  # the mentor's words, then which acceptance criteria they ticked
+    for decision in decisions:
+        words, _, ticked = (decision or "").partition(" Acceptance criteria ")
+        said.append(words or None)
+        criteria.append(re.match(r"\((\d+ of \d+) met\)", ticked).group(1) if ticked else None)
+    assert criteria == ["0 of 6", None, "0 of 6", "0 of 6"]
+    assert said == [
         f"Maria Mentor asked for changes on {record.day(14):%d %b %Y}: Measure it over a week.",
         None,
         f"Nico Mentor asked for changes on {record.day(12):%d %b %Y}: Still no umask.",

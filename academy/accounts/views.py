@@ -110,7 +110,9 @@ def account():
     return render_account(user, profile=profile, password=password, status=status)
 
 
-def render_account(user, *, profile=None, password=None, token_form=None, new_token=None, status=200):
+def render_account(
+    user, *, profile=None, password=None, token_form=None, new_token=None, time_zone_error=None, status=200
+):
     return render_template(
         "accounts/account.html",
         user=user,
@@ -123,6 +125,7 @@ def render_account(user, *, profile=None, password=None, token_form=None, new_to
         expiry_of=tokens.expires,
         now=utcnow(),
         revoke_form=ActionForm(),
+        time_zone_error=time_zone_error,
     ), status
 
 
@@ -185,11 +188,12 @@ def set_time_zone():
     if not ActionForm().validate_on_submit():
         abort(400, description="This form has expired; reload the page and try again.")
     s = db.session()
+    user = s.get(User, current_user.id)
     try:
-        services.set_time_zone(s, s.get(User, current_user.id), name=request.form.get("time_zone", "")[:100])
+        services.set_time_zone(s, user, name=request.form.get("time_zone", "")[:100])
     except ValueError as refused:
-        flash(str(refused), "error")
-        return redirect(url_for("accounts.account") + "#time-zone")
+        s.rollback()
+        return render_account(s.get(User, current_user.id), time_zone_error=str(refused), status=400)
     s.commit()
     flash("Times are now shown in your time zone.", "success")
     return redirect(url_for("accounts.account") + "#time-zone")

@@ -97,7 +97,8 @@ class Work:
 
 @pytest.fixture
 def tess(app, people):
-    """Tess, in a cohort with Marco as her mentor; her plan's first three modules are overdue, the rest due in a month."""
+    """Tess, in a cohort with Marco as her mentor; her plan's first three modules are overdue, the rest due in a
+    month."""
     trainee = people.user("tess@example.com", "trainee", name="Tess Trainee")
     mentor = people.user("marco@example.com", "mentor", name="Marco Mentor")
     cohort = people.cohort("Dublin 2027", trainees=[trainee], mentors=[mentor])
