@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from .accounts.services import create_user, hash_password, user_by_email
 from .curriculum.loader import Catalogue, learning_order
+from .learning.services import made_up_answers
 from .models import (
     Cohort,
     CohortModule,
@@ -140,7 +141,7 @@ def history(session: Session, trainee_id: int, mentor_id: int, order, n: int, st
                     trainee_id=trainee_id,
                     module_id=module.id,
                     content_hash=module.content_hash,
-                    answers="{}",
+                    answers=made_up_answers(module, total),
                     correct=total,
                     total=total,
                     passed=True,

@@ -47,3 +47,22 @@ def test_demo_twice_changes_nothing(runner, db_session):
     assert result.exit_code == 0
     assert "nothing changed" in result.output
     assert counts(db_session) == before
+
+
+def test_stored_knowledge_checks_hold_the_answers_their_score_says(app, runner, db_session):
+    """A demo attempt shown on its result page marks as right exactly as many questions as its score."""
+    import json
+
+    from academy.curriculum.store import catalogue
+    from academy.learning.services import grade
+    from academy.models import QuizAttempt
+
+    assert runner.invoke(args=["academy", "demo"]).exit_code == 0
+    attempts = db_session.exec(select(QuizAttempt)).all()
+    db_session.rollback()
+    assert attempts
+    with app.app_context():
+        modules = catalogue().modules
+        for attempt in attempts:
+            graded = grade(modules[attempt.module_id], json.loads(attempt.answers))
+            assert (graded.correct, graded.total) == (attempt.correct, attempt.total), attempt.module_id

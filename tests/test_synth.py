@@ -66,3 +66,21 @@ def test_after_a_bulk_load_the_planner_has_statistics(runner, db_session):
         statistics = text("SELECT reltuples FROM pg_class WHERE relname = 'lab_attempt'")
     assert db_session.exec(statistics).scalar() > 0
     db_session.rollback()
+
+
+def test_synthetic_knowledge_checks_hold_the_answers_their_score_says(app, runner, db_session):
+    import json
+
+    from academy.curriculum.store import catalogue
+    from academy.learning.services import grade
+    from academy.models import QuizAttempt
+
+    assert runner.invoke(args=["academy", "synth", "--cohorts", "1", "--trainees", "3"]).exit_code == 0
+    attempts = db_session.exec(select(QuizAttempt)).all()
+    db_session.rollback()
+    assert any(not a.passed for a in attempts) and any(a.passed for a in attempts)
+    with app.app_context():
+        modules = catalogue().modules
+        for attempt in attempts:
+            graded = grade(modules[attempt.module_id], json.loads(attempt.answers))
+            assert graded.correct == attempt.correct, attempt.module_id

@@ -148,6 +148,17 @@ def grade(module: Module, answers: Mapping[str, Iterable[str]]) -> Graded:
     return Graded(sum(results.values()), len(results), results)
 
 
+def answers_json(answers: Mapping[str, Iterable[str]]) -> str:
+    """How a quiz attempt stores what was picked: question id -> sorted choice keys."""
+    return json.dumps({k: sorted(v) for k, v in answers.items()}, sort_keys=True)
+
+
+def made_up_answers(module: Module, right: int) -> str:
+    """Answers for the demo and synthetic academies: the first `right` questions answered right, the rest left
+    blank, so that a stored attempt's result page agrees with its score."""
+    return answers_json({q.id: q.answer for q in module.quiz.questions[:right]})
+
+
 REVEAL_ANSWERS_AFTER = 3  # failed attempts after which the right answers are shown anyway: trying stops being a guess
 
 
@@ -204,7 +215,7 @@ def submit_quiz(
         trainee_id=trainee_id,
         module_id=module.id,
         content_hash=module.content_hash,
-        answers=json.dumps({k: sorted(v) for k, v in answers.items()}, sort_keys=True),
+        answers=answers_json(answers),
         correct=graded.correct,
         total=graded.total,
         passed=graded.score >= module.quiz.pass_threshold,
