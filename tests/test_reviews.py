@@ -509,3 +509,9 @@ def test_percentile_is_nearest_rank():
     assert queries.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9) == 9
     assert queries.percentile([5], 0.9) == 5
     assert queries.percentile([], 0.9) is None
+
+
+def test_the_queue_says_whose_submissions_it_holds(as_role, academy):
+    assert "Submissions waiting in the cohorts you serve" in as_role("mentor").get("/reviews").get_data(as_text=True)
+    admin_page = as_role("admin").get("/reviews").get_data(as_text=True)
+    assert "Submissions waiting in every cohort of the academy" in admin_page

@@ -53,6 +53,7 @@ def index():
         items=items,
         trainees=queries.mentor_trainees(s, current_user.id),
         cohorts=cohorts,
+        queue_scope="every cohort of the academy" if everyone else "the cohorts you serve",
         levels_scope="the whole academy" if everyone else "the trainees of the cohorts you serve",
         labs=[lab for m in cat.ordered_modules() for lab in m.labs],
         cohort_id=cohort_id,
