@@ -501,7 +501,9 @@ def test_evidence_with_scripts_handlers_and_javascript_links_is_shown_inert(app,
     assert "&lt;script&gt;alert(" in card  # shown as text, not dropped silently
     assert "&lt;img src=x onerror=alert(1)&gt;" in card
     assert "javascript:alert(2)" in card and 'href="javascript' not in card.lower()
-    assert 'href="https://example.com/&#34;&gt;&lt;script&gt;' in card
+    # the link keeps its target, percent-encoded into a valid URL; the text beside it is shown as typed
+    assert 'href="https://example.com/%22%3E%3Cscript%3Ealert(7)%3C/script%3E"' in card
+    assert "https://example.com/&#34;&gt;&lt;script&gt;alert(7)&lt;/script&gt;" in card
 
 
 def test_a_mentors_comment_with_html_is_shown_inert_on_the_module_page_and_the_path(app, as_role, academy):
