@@ -105,6 +105,7 @@ PROBES = (
     Probe("cohort", "GET", "/cohorts/<int:cohort_id>", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("cohort", "GET", "/cohorts/<int:cohort_id>/progress.csv", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("cohort", "GET", "/cohorts/<int:cohort_id>/reviews.csv", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
+    Probe("cohort", "GET", "/cohorts/<int:cohort_id>/trainees.csv", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("cohort", "GET", "/api/v1/cohorts/<int:cohort_id>/progress", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("cohort", "GET", "/api/v1/cohorts/<int:cohort_id>/at-risk", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     cohort_admin("GET", ""),
@@ -115,6 +116,7 @@ PROBES = (
     cohort_admin("POST", "/mentor", **{"assign-trainee": "{trainee2}", "assign-mentor": "{mentor2}"}),
     cohort_admin("GET", "/import"),
     cohort_admin("POST", "/import", text=CSV, confirm="1"),
+    cohort_admin("POST", "/import/links.csv", bundle="not-a-signed-bundle"),  # a real one is checked after the role
     account_admin("GET", ""),
     account_admin("POST", "", display_name="Taken Over", roles="admin"),
     account_admin("POST", "/active", active="0"),
