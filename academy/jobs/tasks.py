@@ -81,11 +81,13 @@ def first_retry() -> timedelta:
 
 
 def send_mail(ids: list[int]) -> None:
-    """Send these outbox rows now; while some fail, ask to be run again when the first is due."""
+    """Send these outbox rows now; while some are unsent, ask to be run again when the first is due."""
     session = db.session()
-    outcomes = outbox.send_rows(session, ids, now=clock(), first_retry=first_retry())
-    if outcomes["failed"] and (due := outbox.next_attempt(session, ids)):
-        delay = max((due - clock()).total_seconds(), 0)
+    outbox.send_rows(session, ids, now=clock(), first_retry=first_retry())
+    # Any still unsent (failed, or held just now by another worker whose attempt may fail): look again when the
+    # first is due, never sooner than the first retry, rather than leaving them to the minute's sweep.
+    if due := outbox.next_attempt(session, ids):
+        delay = max((due - clock()).total_seconds(), first_retry().total_seconds())
         current_app.extensions["academy.jobs"].tasks.send_mail.schedule((ids,), delay=delay)
 
 
