@@ -106,6 +106,9 @@ def test_audit_page_pages_through_older_entries(as_role, people, academy):
     olds = [f"old {n:02d}" for n in range(60)]
     assert about(first, *olds) == [f"old {n:02d}" for n in range(59, 9, -1)]
     assert about(second, *olds) == [f"old {n:02d}" for n in range(9, -1, -1)]
+    pages = [admin.get(f"/admin/audit?action=cohort.updated&page={n}").get_data(as_text=True) for n in (1, 2)]
+    assert "Older →" in pages[0] and "← Newer" not in pages[0]  # newest first: the next page is older
+    assert "← Newer" in pages[1] and "Older →" not in pages[1]
 
 
 def test_audit_page_filters_by_action(as_role, people, academy):

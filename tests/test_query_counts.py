@@ -10,6 +10,7 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
@@ -219,6 +220,43 @@ def test_statements_per_request_do_not_grow_with_the_academy(sizes, page):
     detail = "\n".join(f"  +{n} x {sql}" for sql, n in repeated.items())
     assert len(grown) == len(small), f"{page}: {len(small)} statements, then {len(grown)}; added:\n{detail}"
     assert small, f"{page} issued no SQL at all: the counting hook saw nothing"
+
+
+# ------------------------------------------------------------------ what the browser has to build
+
+
+class ElementCounter(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.elements = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.elements += 1
+
+
+def elements_of(page: str) -> int:
+    counter = ElementCounter()
+    counter.feed(page)
+    return counter.elements
+
+
+def test_a_forty_trainee_cohort_page_stays_within_the_dom_size_lighthouse_advises(migrated):
+    """Lighthouse flags a page of more than 1,400 elements; the matrix alone was 3,500 for 40 trainees."""
+    app = make_app(migrated)
+    engine = app.extensions["academy.engine"]
+    empty_tables(engine)
+    try:
+        cohorts = build_academy(app, cohorts=4, trainees=40, seed=11)
+        newest, oldest = choose_cast(app, cohorts[0]), choose_cast(app, cohorts[-1])  # mid-way, and long finished
+        client = app.test_client()
+        assert sign_in(client, newest.manager_email, synth.PASSWORD).status_code == 302
+        for cast in (newest, oldest):
+            page = client.get(f"/cohorts/{cast.cohort_id}").get_data(as_text=True)
+            assert "40 trainees" in page
+            assert elements_of(page) <= 1400, f"cohort {cast.cohort_id}: {elements_of(page)} elements"
+    finally:
+        empty_tables(engine)
+        engine.dispose()
 
 
 # ------------------------------------------------------------------ rendered Markdown is kept, not redone

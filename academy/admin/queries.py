@@ -6,19 +6,9 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from ..models import AuditEntry, Cohort, CohortStaff, CohortTrainee, User, UserRole
+from ..paging import Page
 
 PAGE_SIZE = 50
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    number: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
 
 
 def _like(text: str) -> str:
@@ -46,7 +36,7 @@ def users_page(session: Session, *, q: str = "", role: str = "", page: int = 1) 
     roles: dict[int, list[str]] = {u.id: [] for u in users}
     for user_id, r in session.exec(select(UserRole.user_id, UserRole.role).where(UserRole.user_id.in_(roles))):
         roles[user_id].append(r)
-    return Page([(u, sorted(roles[u.id])) for u in users], page, total)
+    return Page([(u, sorted(roles[u.id])) for u in users], page, total, PAGE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -95,7 +85,7 @@ def audit_page(session: Session, *, action: str = "", actor: str = "", page: int
     query = _audit_query(action=action, actor=actor)
     total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
     rows = session.exec(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return Page(list(rows), page, total)
+    return Page(list(rows), page, total, PAGE_SIZE)
 
 
 def audit_rows(session: Session, *, action: str = "", actor: str = ""):

@@ -268,6 +268,14 @@ def burn_up(data: CohortData) -> BurnUp:
     return BurnUp(actual, planned, total, forecast_finish(cohort.start_date, today, len(finished), total))
 
 
+def changed_weeks(actual: list[tuple[date, int]]) -> list[tuple[date, int]]:
+    """The weeks of the burn-up in which the count moved, with the first and the latest: the numbers behind
+    the chart without a row for every quiet week of a cohort that finished long ago."""
+    return [
+        (d, n) for i, (d, n) in enumerate(actual) if i in (0, len(actual) - 1) or n != actual[i - 1][1]
+    ]
+
+
 def forecast_finish(start: date, today: date, done: int, total: int) -> date | None:
     """At the average pace since the start: the day the last of `total` is done. None without any pace yet."""
     if total and done >= total:

@@ -8,6 +8,7 @@ from .. import db
 from ..charts import burn_up_chart, sparkline
 from ..curriculum.store import catalogue
 from ..models import Cohort, utcnow
+from ..paging import page_of
 from ..policy import authorize, managed_cohort_ids, may_view_cohort, role_required
 from ..reviews.queries import (
     returned_twice,
@@ -71,14 +72,16 @@ def cohort(cohort_id: int):
     sort = request.args.get("sort", "name")
     if sort == "progress":
         rows.sort(key=lambda r: (-r.done, r.name))
+    matrix = page_of(rows, request.args.get("page", 1, type=int), MATRIX_PAGE)
     burn = queries.burn_up(data)
+    funnel = queries.funnel(data)
     now = utcnow()
     ids = [r.trainee_id for r in data.rows]
     return render_template(
         "cohorts/cohort.html",
         cohort=found,
         data=data,
-        rows=rows,
+        matrix=matrix,
         columns=columns,
         track=track,
         sort=sort,
@@ -91,10 +94,12 @@ def cohort(cohort_id: int):
             burn.forecast,
             title=f"Burn-up of {found.name}: module completions against the plan",
         ),
-        cells=matrix_cells(columns, rows),
+        cells=matrix_cells(columns, matrix.items),
         at_risk=queries.at_risk(data, trainee_activity(s, ids), returned_twice(s, ids), now),
         upcoming=queries.before_start(found.start_date, data.today),
-        funnel=[(f, cat.get(f.module_id)) for f in queries.funnel(data) if cat.get(f.module_id)],
+        funnel=[(f, cat.get(f.module_id)) for f in funnel if cat.get(f.module_id) and f.started],
+        unstarted=sum(1 for f in funnel if not f.started),
+        burn_changes=queries.changed_weeks(burn.actual),
         levels=review_service_levels(s, cohort_ids=[found.id], **sl_settings()),
         levels_scope="this cohort's trainees",
         target=sl_settings()["target_hours"],
@@ -104,17 +109,16 @@ def cohort(cohort_id: int):
 
 
 SYMBOLS = dict(zip(queries.CELL_STATES, ("⊘", "·", "◐", "●", "↺", "✓"), strict=True))  # a symbol per cell state
+MATRIX_PAGE = 15  # trainees per page of the matrix: 40 at once made the page 4,600 elements, slow on a phone
 
 
 def matrix_cells(columns: list, rows: list[queries.MatrixRow]) -> dict[int, Markup]:
-    """Each row's cells of the progress matrix, as HTML: a 40 × 29 matrix is 1,160 cells, and a template
-    call per cell was most of the page's time. Every (module, state) cell is built once, then joined."""
-    html = Markup(
-        '<td class="cell cell-{}" title="{}: {}"><span aria-hidden="true">{}</span>'
-        '<span class="visually-hidden">{}</span></td>'
-    )
+    """Each row's cells of the progress matrix, as HTML: a 15 × 29 page is 435 cells, and a template call per
+    cell was most of the page's time. Every (module, state) cell is built once, then joined. A cell is one
+    element: the symbol for the eye, the state's name for a screen reader (the column names the module)."""
+    html = Markup('<td class="cell cell-{}" title="{}: {}" aria-label="{}">{}</td>')
     cell = {
-        (mid, state): html.format(state.replace(" ", "-"), module.title, state, symbol, state)
+        (mid, state): html.format(state.replace(" ", "-"), module.title, state, state, symbol)
         for mid, _due, module in columns
         for state, symbol in SYMBOLS.items()
     }
