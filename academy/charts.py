@@ -30,7 +30,7 @@ def burn_up_chart(
     actual: list[tuple[date, int]], planned: list[tuple[date, int]], total: int, forecast: date | None, *, title: str
 ) -> Markup:
     """Completed modules over time against the plan, with the forecast to the finish as a dashed line."""
-    width, height, left, right, top, bottom = 720, 300, 56, 20, 16, 44
+    width, height, left, right, top, bottom = 720, 280, 56, 20, 16, 36
     start = planned[0][0] if planned else date.today()
     plan_end = max([d for d, _ in planned] + [start])
     last_actual = max([d for d, _ in actual] + [plan_end])
@@ -45,7 +45,7 @@ def burn_up_chart(
     def y(n: float) -> float:
         return height - bottom - n / ceiling * (height - top - bottom)
 
-    parts = [
+    parts = [  # axis labels are 11 units high; academy.css makes them 24 on a phone, where the chart is narrow
         Markup(
             '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="burnup-title burnup-desc">'
             '<title id="burnup-title">{t}</title>'
@@ -61,13 +61,14 @@ def burn_up_chart(
         parts.append(
             Markup(
                 '<line x1="{l}" x2="{r}" y1="{y:.1f}" y2="{y:.1f}" stroke="{g}"/>'
-                '<text x="{tx}" y="{ty:.1f}" font-size="11" text-anchor="end" fill="{ink}">{n}</text>'
-            ).format(l=left, r=width - right, y=y(n), g=GRID, tx=left - 6, ty=y(n) + 4, ink=INK, n=round(n))
+                '<text x="{tx}" y="{y:.1f}" font-size="11" text-anchor="end" dominant-baseline="middle" '
+                'fill="{ink}">{n}</text>'
+            ).format(l=left, r=width - right, y=y(n), g=GRID, tx=left - 6, ink=INK, n=round(n))
         )
     for d, anchor in ((start, "start"), (start + (end - start) / 2, "middle"), (end, "end")):  # the x axis
         parts.append(
             Markup('<text x="{x:.1f}" y="{y}" font-size="11" text-anchor="{a}" fill="{ink}">{d}</text>').format(
-                x=x(d), y=height - bottom + 18, a=anchor, ink=INK, d=d.strftime("%d %b %y")
+                x=x(d), y=height - bottom + 26, a=anchor, ink=INK, d=d.strftime("%d %b %y")
             )
         )
     parts.append(
@@ -94,14 +95,13 @@ def burn_up_chart(
                 'stroke-width="2" stroke-dasharray="2 4"/>'
             ).format(x1=x(last_day), y1=y(last_n), x2=x(to_day), y2=y(to_n), c=FORECAST)
         )
-    legend = ((ACTUAL, "0", "completed"), (PLAN, "6 4", "planned pace"), (FORECAST, "2 4", "forecast"))
-    for i, (colour, dash, name) in enumerate(legend):
-        lx = left + i * 150
-        parts.append(
-            Markup(
-                '<line x1="{a}" x2="{b}" y1="{y}" y2="{y}" stroke="{c}" stroke-width="3" '
-                'stroke-dasharray="{d}"/><text x="{t}" y="{ty}" font-size="12" fill="{ink}">{n}</text>'
-            ).format(a=lx, b=lx + 28, y=height - 8, c=colour, d=dash, t=lx + 34, ty=height - 4, ink=INK, n=name)
-        )
     parts.append(Markup("</svg>"))
+    # the key below the drawing, in the page's own text: it wraps on a phone and keeps its size there
+    parts.append(
+        Markup(
+            '<ul class="chart-key"><li><span class="key-line actual"></span>completed</li>'
+            '<li><span class="key-line plan"></span>planned pace</li>'
+            '<li><span class="key-line forecast"></span>forecast</li></ul>'
+        )
+    )
     return Markup("").join(parts)

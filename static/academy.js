@@ -58,3 +58,21 @@ document.addEventListener("click", async (event) => {
     if (status) status.textContent = "Selected: press Ctrl+C (⌘C on a Mac) to copy.";
   }
 });
+// A table wider than its box scrolls sideways there, and the keyboard reaches the box by its tabindex="0" (in the
+// HTML, so that it works without this script). Where the table fits, as tables laid out as lists on a phone do,
+// that would be a tab stop with nothing to do: the box is one only while it scrolls, named by its table.
+function tabStopsWhereTablesScroll() {
+  for (const box of document.querySelectorAll(".table-scroll")) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      const caption = box.querySelector("caption");
+      const heading = box.closest("section")?.querySelector("h2");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", `${(caption || heading)?.textContent.trim() || "Table"} (scrolls sideways)`);
+    } else {
+      for (const name of ["tabindex", "role", "aria-label"]) box.removeAttribute(name);
+    }
+  }
+}
+tabStopsWhereTablesScroll();
+window.addEventListener("resize", tabStopsWhereTablesScroll);

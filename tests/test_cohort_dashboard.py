@@ -520,13 +520,15 @@ def test_burn_up_chart_is_inline_svg_with_a_text_alternative_and_the_points(app,
     assert html.unescape(title) == "Burn-up of Known 2026: module completions against the plan"
     polylines = re.findall(r'<polyline [^>]*points="([^"]*)"', chart)
     planned, actual = ([tuple(map(float, p.split(","))) for p in line.split()] for line in polylines)
-    # y = 256 - n * 240 / 12 on a 300-high chart with a 44 margin below and 16 above
-    assert [y for _, y in actual] == [256 - 20 * n for n in (0, 2, 3, 4, 4)]
-    assert [y for _, y in planned] == [256 - 20 * n for n in (0, 3, 6, 9, 12)]
+    # y = 244 - n * 228 / 12 on a 280-high chart with a 36 margin below and 16 above
+    assert [y for _, y in actual] == [244 - 19 * n for n in (0, 2, 3, 4, 4)]
+    assert [y for _, y in planned] == [244 - 19 * n for n in (0, 3, 6, 9, 12)]
     assert [x for x, _ in actual] == sorted({x for x, _ in actual})
     assert planned[0][0] == actual[0][0] == 56.0
     assert len(re.findall(r"<circle ", chart)) == 5
     assert "<script" not in chart and "href" not in chart  # drawn on the server, needs nothing else
+    key = re.search(r'</svg><ul class="chart-key">(.*?)</ul>', page, re.S).group(1)  # the key: the page's text
+    assert [text_of(k) for k in re.findall(r"<li>(.*?)</li>", key)] == ["completed", "planned pace", "forecast"]
 
 
 def forecast_line(chart: str) -> tuple[float, float, float, float]:

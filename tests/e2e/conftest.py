@@ -159,25 +159,32 @@ def sign_in_as(page, base_url: str, email: str, password: str = PASSWORD) -> Non
     assert "/login" not in page.url, f"sign-in as {email} failed"
 
 
-# What a phone shows wrong: the page wider than the screen; a navigation that, while collapsed, takes more than
-# one row; a data table's cell past the screen's edge, clipped, or squeezed narrower than a third of the screen
-# (a table kept as a table on a phone: one word per line, columns past the edge). The progress matrix is a grid
-# of symbols that scrolls in its own box on purpose, and is no `table.data`.
+# What a phone shows wrong: the page wider than the screen; a navigation (the site's, collapsed, or a section's
+# tabs) that takes more than one row; a data table's cell past the screen's edge, clipped, or squeezed narrower
+# than a third of the screen (a table kept as a table on a phone: one word per line, columns past the edge); a
+# table's box that is a tab stop with nothing to scroll, or scrolls where the keyboard cannot reach it; a chart's
+# labels smaller than 10 px. The progress matrix is a grid of symbols that scrolls in its own box on purpose,
+# and is no `table.data`.
 PHONE_PROBLEMS = """() => {
   const problems = [];
   const width = window.innerWidth;
   const scroll = document.scrollingElement.scrollWidth;
   if (scroll > width) problems.push(`the page scrolls sideways: ${scroll}px on a ${width}px screen`);
   const visible = (e) => e.checkVisibility({ visibilityProperty: true });
-  const header = document.querySelector(".site-header");
-  const controls = [...header.querySelectorAll("a, button, summary")].filter(visible);
-  const boxes = controls.map((e) => e.getBoundingClientRect());
-  let rows = 0, bottom = -Infinity;
-  for (const box of boxes.sort((a, b) => a.top - b.top)) {
-    if (box.top >= bottom) rows += 1;
-    bottom = Math.max(bottom, box.bottom);
+  const rows = (elements) => {
+    let count = 0, bottom = -Infinity;
+    for (const box of elements.filter(visible).map((e) => e.getBoundingClientRect()).sort((a, b) => a.top - b.top)) {
+      if (box.top >= bottom) count += 1;
+      bottom = Math.max(bottom, box.bottom);
+    }
+    return count;
+  };
+  const header = rows([...document.querySelectorAll(".site-header a, .site-header button, .site-header summary")]);
+  if (header > 1) problems.push(`the collapsed navigation takes ${header} rows`);
+  for (const nav of document.querySelectorAll("nav.subnav")) {
+    const tabs = rows([...nav.querySelectorAll("a")]);
+    if (tabs > 1) problems.push(`the ${nav.getAttribute("aria-label")} tabs take ${tabs} rows`);
   }
-  if (rows > 1) problems.push(`the collapsed navigation takes ${rows} rows`);
   for (const cell of document.querySelectorAll("table.data td")) {
     if (!visible(cell) || cell.closest("details:not([open])")) continue;
     const box = cell.getBoundingClientRect();
@@ -186,6 +193,18 @@ PHONE_PROBLEMS = """() => {
     else if (cell.scrollWidth > cell.clientWidth + 1) problems.push(`cell "${text}" is cut off`);
     else if (text && box.width < width / 3)
       problems.push(`cell "${text}" is squeezed to ${Math.round(box.width)}px`);
+  }
+  for (const box of document.querySelectorAll(".table-scroll")) {
+    if (!visible(box) || box.closest("details:not([open])")) continue;
+    const scrolls = box.scrollWidth > box.clientWidth + 1, stop = box.getAttribute("tabindex") === "0";
+    const what = (box.querySelector("caption") || box.closest("section")?.querySelector("h2"))?.textContent.trim();
+    if (stop && !scrolls) problems.push(`the box of table "${what}" is a tab stop with nothing to scroll`);
+    if (scrolls && !stop) problems.push(`the box of table "${what}" scrolls but the keyboard cannot reach it`);
+    if (scrolls && !box.getAttribute("aria-label")) problems.push(`the box of table "${what}" has no name`);
+  }
+  for (const label of document.querySelectorAll("svg.chart text")) {
+    const height = label.getBoundingClientRect().height;
+    if (height < 10) problems.push(`chart label "${label.textContent}" is ${height.toFixed(1)}px high`);
   }
   return problems;
 }"""

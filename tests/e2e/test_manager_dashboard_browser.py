@@ -38,6 +38,9 @@ def test_manager_opens_a_cohort_and_downloads_the_csv(app, live_server, page, pe
     expect(page.get_by_text("Trainees 1–15 of 17, by name.")).to_be_visible()
     expect(page.get_by_role("img", name="Burn-up of Dublin 2027: module completions against the plan")).to_be_visible()
     visit(page, page.url, screenshot="manager-cohort")
+    # a table that fits its box is no tab stop; the chart's key is text of the page, below the drawing
+    expect(page.locator("section[aria-labelledby=stuck-title] .table-scroll")).not_to_have_attribute("tabindex", "0")
+    expect(page.locator(".chart-key li")).to_have_text(["completed", "planned pace", "forecast"])
 
     page.get_by_label("Order").select_option("progress")
     page.get_by_role("button", name="Show").click()
