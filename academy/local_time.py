@@ -28,6 +28,11 @@ def reader_zone() -> ZoneInfo:
     return ZoneInfo(name if valid_time_zone(name) else "UTC")
 
 
+def reader_today() -> date:
+    """Today's date where the reader is: a due date has passed for them when their own calendar says so."""
+    return datetime.now(reader_zone()).date()
+
+
 def ago(seconds: float) -> str:
     """ "just now", "5 minutes ago", "3 hours ago", "2 days ago"; in the future "in 5 minutes"."""
     future, seconds = seconds < 0, abs(seconds)

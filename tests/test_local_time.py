@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
 from academy.api import tokens
-from academy.models import Decision, LabAttempt, User, utcnow
+from academy.models import CohortModule, Decision, LabAttempt, User, utcnow
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -165,3 +167,43 @@ def test_choosing_a_time_zone_saves_it_and_an_unknown_one_is_refused_at_the_form
     assert "“Mars/Olympus_Mons” is not a time zone we know" in page
     assert 'aria-describedby="time-zone-choice-error"' in page
     assert zone_of(people, academy.trainee) == "Asia/Tokyo", "nothing changed"
+
+
+# Pago Pago is UTC-11 and Kiritimati UTC+14: 25 hours apart, so at any moment Kiritimati's date is a day or two
+# past Pago Pago's, and UTC's date is the same as one of theirs at most.
+BEHIND, AHEAD = "Pacific/Pago_Pago", "Pacific/Kiritimati"
+FIRST_THREE = ("linux-shell", "files-permissions", "networking")
+
+
+def due_today_where_it_is_earliest(people, academy) -> date:
+    """The cohort's plan: three modules due today in Pago Pago, every other module far in the future."""
+    due = datetime.now(ZoneInfo(BEHIND)).date()
+    with people.session() as s:
+        for row in s.exec(select(CohortModule).where(CohortModule.cohort_id == academy.cohort.id)).all():
+            row.due_date = due if row.module_id in FIRST_THREE else date(2099, 1, 1)
+        s.commit()
+    return due
+
+
+def test_a_due_date_has_passed_when_the_readers_own_calendar_says_so(people, academy, as_role):
+    due = due_today_where_it_is_earliest(people, academy)
+    overdue = f"Overdue since {due:%d %b %Y}"
+
+    set_zone(people, academy.trainee, AHEAD)
+    trainee = as_role("trainee")
+    assert overdue in text_of(trainee.get("/learn"))
+    assert overdue in text_of(trainee.get("/modules/linux-shell"))
+
+    set_zone(people, academy.trainee, BEHIND)
+    assert overdue not in text_of(trainee.get("/learn"))
+    assert f"Due in your cohort's plan: {due:%d %b %Y}" in text_of(trainee.get("/modules/linux-shell"))
+
+
+def test_a_manager_sees_trainees_behind_by_their_own_calendar(people, academy, as_role):
+    due_today_where_it_is_earliest(people, academy)
+    behind = "behind the plan by 3 modules"  # more than two: at risk
+
+    set_zone(people, academy.manager, AHEAD)
+    assert behind in text_of(as_role("manager").get(f"/cohorts/{academy.cohort.id}"))
+    set_zone(people, academy.manager, BEHIND)
+    assert behind not in text_of(as_role("manager").get(f"/cohorts/{academy.cohort.id}"))

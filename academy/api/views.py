@@ -2,7 +2,6 @@
 
 import json
 import secrets
-from datetime import date
 
 from flask import abort, current_app, g, jsonify, request
 from flask_openapi3 import APIBlueprint, Tag
@@ -316,7 +315,7 @@ def cohort_data(cohort_id: int):
     found = db.session().get(Cohort, cohort_id)
     if found is None:
         abort(404, description="There is no such cohort.")
-    return cohort_queries.cohort_data(db.session(), catalogue(), found, date.today())
+    return cohort_queries.cohort_data(db.session(), catalogue(), found, utcnow().date())  # the API speaks UTC
 
 
 @api.get("/cohorts/<int:cohort_id>/progress", tags=[cohorts_tag], responses={200: s.MatrixPage})

@@ -7,6 +7,7 @@ from ..curriculum.store import catalogue, module_or_404
 from ..learning import services as learning
 from ..learning.forms import ActionForm, EvidenceForm, QuizForm
 from ..learning.queries import module_journey, module_states
+from ..local_time import reader_today
 
 bp = Blueprint("catalogue", __name__)
 
@@ -59,7 +60,7 @@ def render_module(
     notice=None,
 ):
     cat = catalogue()
-    journey = module_journey(db.session(), cat, trainee_id, mod) if trainee_id else None
+    journey = module_journey(db.session(), cat, trainee_id, mod, reader_today()) if trainee_id else None
     forms = {lab.id: EvidenceForm(prefix=f"lab-{lab.id}", formdata=None) for lab in mod.labs}
     for view in journey.labs if journey else []:  # a new attempt starts from the previous one's evidence
         if view.attempts and view.can_submit:

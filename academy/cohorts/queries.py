@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from ..curriculum.loader import Catalogue
 from ..learning.queries import MODULE_STATES, module_state
-from ..models import Cohort, CohortModule, CohortTrainee, Decision, LabAttempt, ModuleProgress, User
+from ..models import Cohort, CohortModule, CohortTrainee, Decision, LabAttempt, ModuleProgress, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def cohort_data(session: Session, catalogue: Catalogue, cohort: Cohort, today: d
             for mid, _ in plan
         }
         rows.append(MatrixRow(tid, name, email, mentors.get(mentor_id), cells))
-    return CohortData(cohort, plan, rows, progress, attempts, today or date.today())
+    return CohortData(cohort, plan, rows, progress, attempts, today or utcnow().date())
 
 
 def review_log(session: Session, cohort_id: int):

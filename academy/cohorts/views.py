@@ -7,6 +7,7 @@ from markupsafe import Markup
 from .. import db
 from ..charts import burn_up_chart, sparkline
 from ..curriculum.store import catalogue
+from ..local_time import reader_today
 from ..models import Cohort, utcnow
 from ..paging import page_of
 from ..policy import authorize, managed_cohort_ids, may_view_cohort, role_required
@@ -34,7 +35,7 @@ def sl_settings() -> dict:
 def index():
     s = db.session()
     cohorts = queries.cohort_summaries(s, managed_cohort_ids(current_user))
-    today = utcnow().date()
+    today = reader_today()
     health = queries.cohorts_health(s, [c.id for c in cohorts], today)
     levels = service_levels_by_cohort(s, **sl_settings())
     sparks = {
@@ -62,7 +63,7 @@ def cohort_or_404(cohort_id: int) -> Cohort:
 def cohort(cohort_id: int):
     s, cat = db.session(), catalogue()
     found = cohort_or_404(cohort_id)
-    data = queries.cohort_data(s, cat, found, utcnow().date())
+    data = queries.cohort_data(s, cat, found, reader_today())
     track = request.args.get("track", "")
     track = track if cat.track(track) else ""
     columns = [(mid, due, cat.get(mid)) for mid, due in data.plan if cat.get(mid)]
@@ -137,7 +138,7 @@ def export_progress(cohort_id: int):
     """One row per trainee and module of the plan: status, dates, attempts and mentor."""
     s, cat = db.session(), catalogue()
     found = cohort_or_404(cohort_id)
-    data = queries.cohort_data(s, cat, found, utcnow().date())
+    data = queries.cohort_data(s, cat, found, reader_today())
     lab_attempts: dict[tuple[int, str], int] = {}
     for a in data.attempts:
         lab_attempts[(a.trainee_id, a.module_id)] = lab_attempts.get((a.trainee_id, a.module_id), 0) + 1
@@ -189,7 +190,7 @@ def export_trainees(cohort_id: int):
     """One row per trainee: modules done of the plan, labs approved, where they stand and their last activity."""
     s, cat = db.session(), catalogue()
     found = cohort_or_404(cohort_id)
-    data = queries.cohort_data(s, cat, found, utcnow().date())
+    data = queries.cohort_data(s, cat, found, reader_today())
     approved: dict[int, set[str]] = {}
     for a in data.attempts:
         if a.status == "approved":

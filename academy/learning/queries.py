@@ -345,7 +345,9 @@ def attempt_views(session: Session, attempts: list[LabAttempt]) -> list[AttemptV
     return [AttemptView(a, json.loads(a.links), files[a.id], *decisions.get(a.id, (None, None))) for a in attempts]
 
 
-def module_journey(session: Session, catalogue: Catalogue, trainee_id: int, module: Module) -> ModuleJourney:
+def module_journey(
+    session: Session, catalogue: Catalogue, trainee_id: int, module: Module, today: date | None = None
+) -> ModuleJourney:
     quiz = list(
         session.exec(
             select(QuizAttempt)
@@ -370,7 +372,7 @@ def module_journey(session: Session, catalogue: Catalogue, trainee_id: int, modu
         .where(CohortTrainee.trainee_id == trainee_id, CohortModule.module_id == module.id)
     ).first()
     missing = missing_prerequisites(session, catalogue, trainee_id, module)
-    return ModuleJourney(progress, missing, quiz, labs, due, utcnow().date())
+    return ModuleJourney(progress, missing, quiz, labs, due, today or utcnow().date())
 
 
 # ------------------------------------------------------------------ a trainee's record, for mentors and managers

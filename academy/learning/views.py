@@ -9,6 +9,7 @@ from .. import db
 from ..catalogue.views import render_module
 from ..curriculum.store import catalogue, module_or_404
 from ..inputs import flag_or_400
+from ..local_time import reader_today
 from ..models import Attachment, LabAttempt, QuizAttempt, User
 from ..policy import authorize, may_view_trainee, role_required
 from . import services
@@ -23,7 +24,8 @@ bp = Blueprint("learning", __name__)
 @bp.get("/learn")
 @role_required("trainee")
 def path():
-    return render_template("learning/path.html", path=learning_path(db.session(), catalogue(), current_user.id))
+    path = learning_path(db.session(), catalogue(), current_user.id, reader_today())
+    return render_template("learning/path.html", path=path)
 
 
 @bp.post("/modules/<module_id>/read")
@@ -241,7 +243,7 @@ def trainee(trainee_id: int):
     if person is None:
         abort(404, description="There is no such trainee.")
     s = db.session()
-    path = learning_path(s, catalogue(), trainee_id)
+    path = learning_path(s, catalogue(), trainee_id, reader_today())
     attempts = s.exec(select(LabAttempt).where(LabAttempt.trainee_id == trainee_id).order_by(LabAttempt.submitted_at))
     return render_template(
         "learning/trainee.html",
@@ -261,7 +263,7 @@ def progress(trainee_id: int):
     person = s.get(User, trainee_id)
     if person is None:
         abort(404, description="There is no such trainee.")
-    path = learning_path(s, catalogue(), trainee_id)
+    path = learning_path(s, catalogue(), trainee_id, reader_today())
     approved = s.exec(select(LabAttempt).where(LabAttempt.trainee_id == trainee_id, LabAttempt.status == "approved"))
     signoffs = {v.attempt.lab_id: v for v in attempt_views(s, list(approved))}
     return render_template("learning/progress.html", person=person, path=path, signoffs=signoffs)

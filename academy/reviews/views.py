@@ -7,6 +7,7 @@ from ..inputs import id_or_none
 from ..learning.forms import ActionForm
 from ..learning.queries import attempt_views, module_journey
 from ..learning.services import claim_active, lab_attempts
+from ..local_time import reader_today
 from ..models import LabAttempt, User
 from ..policy import authorize, may_review, role_required
 from . import queries, services
@@ -90,7 +91,7 @@ def review(attempt_id: int, form: DecisionForm | None = None, ticked: list[int] 
         history=history,
         current=next(v for v in history if v.attempt.id == attempt.id),
         trainee=s.get(User, attempt.trainee_id),
-        journey=module_journey(s, cat, attempt.trainee_id, module),
+        journey=module_journey(s, cat, attempt.trainee_id, module, reader_today()),
         form=form or DecisionForm(),
         ticked=ticked or [],
         action_form=ActionForm(),
