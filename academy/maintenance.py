@@ -22,6 +22,7 @@ from .models import (
     LoginAttempt,
     ModuleProgress,
     Notification,
+    OutgoingMail,
     QuizAttempt,
     User,
     UserRole,
@@ -136,6 +137,7 @@ def export_user(session: Session, email: str, *, with_files: bool = False) -> di
         "decisions_received": _rows(session, Decision, Decision.attempt_id.in_(attempt_ids)),
         "decisions_made": _rows(session, Decision, Decision.mentor_id == user.id),
         "notifications": _rows(session, Notification, Notification.user_id == user.id),
+        "mail": _rows(session, OutgoingMail, OutgoingMail.to_address == user.email),  # written to them, sent or not
         "api_tokens": [
             {k: v for k, v in t.items() if k != "token_hash"}
             for t in _rows(session, ApiToken, ApiToken.user_id == user.id)

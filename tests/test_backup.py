@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
-from academy.models import Attachment, LabAttempt, User
+from academy.models import Attachment, LabAttempt, OutgoingMail, User
 
 
 def snapshot(engine) -> dict[str, list]:
@@ -185,6 +185,9 @@ def test_export_user_holds_everything_about_the_person_and_no_secret(
         content_type="multipart/form-data",
     )
     as_role("mentor").post("/reviews/1/decide", data={"outcome": "request_changes", "comment": "More output."})
+    db_session.add(OutgoingMail(to_address="trainee@example.com", subject="Your lab came back", body="Have a look."))
+    db_session.add(OutgoingMail(to_address="mentor@example.com", subject="Someone else's", body="Not theirs."))
+    db_session.commit()
     out = tmp_path / "trainee.json"
     result = runner.invoke(args=["academy", "export-user", "TRAINEE@example.com", "--output", str(out), "--with-files"])
     assert result.exit_code == 0, result.output
@@ -199,6 +202,7 @@ def test_export_user_holds_everything_about_the_person_and_no_secret(
     assert __import__("base64").b64decode(data["attachments"][0]["data_base64"]) == b"uptime output\n"
     assert data["decisions_received"][0]["comment"] == "More output."
     assert data["notifications"] and data["sign_in_attempts"] and data["cohort_membership"]
+    assert [(m["subject"], m["body"]) for m in data["mail"]] == [("Your lab came back", "Have a look.")]
     mentor = json.loads(runner.invoke(args=["academy", "export-user", "mentor@example.com"]).output)
     assert mentor["decisions_made"][0]["comment"] == "More output."
     assert runner.invoke(args=["academy", "export-user", "nobody@example.com"]).exit_code != 0
