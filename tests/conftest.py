@@ -142,6 +142,33 @@ class People:
             s.commit()
             return user
 
+    def decided_attempt(self, trainee, mentor, outcome: str = "approved", *, comment: str = "", **times):
+        """A linux-shell lab attempt of `trainee` with `mentor`'s decision; `submitted_at` and `decided_at` may
+        be given (default: now). `outcome` is "approved" or "changes_requested", the attempt's status too."""
+        from academy.models import Decision, LabAttempt, utcnow
+
+        with self.session() as s:
+            attempt = LabAttempt(
+                trainee_id=trainee.id,
+                module_id="linux-shell",
+                lab_id="linux-shell-lab",
+                number=1,
+                status=outcome,
+                evidence="Evidence.",
+                request_key=f"decided-{trainee.id}",
+                submitted_at=times.get("submitted_at") or utcnow(),
+            )
+            s.add(attempt)
+            s.flush()
+            decided_at = times.get("decided_at") or utcnow()
+            s.add(
+                Decision(
+                    attempt_id=attempt.id, mentor_id=mentor.id, outcome=outcome, comment=comment, decided_at=decided_at
+                )
+            )
+            s.commit()
+            return attempt
+
     def cohort(self, name: str = "Test cohort", *, trainees=(), mentors=(), managers=(), mentor_of=None):
         """A cohort following every track; `mentor_of` maps a trainee to their mentor (default: first mentor)."""
         from datetime import date

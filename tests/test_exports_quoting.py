@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import pytest
 
 from academy.cohorts.exports import csv_text
-from academy.models import Decision, LabAttempt
 from tests.conftest import sign_in
 
 TIA = "Tia;=cmd|' /C calc'!A0"
@@ -23,21 +22,7 @@ def downloads(app, people):
     mentor = people.user("max@example.com", "mentor", name=MENTOR)
     manager = people.user("mona@example.com", "manager")
     cohort = people.cohort("Semicolon cohort", trainees=[trainee], mentors=[mentor], managers=[manager])
-    with people.session() as s:
-        attempt = LabAttempt(
-            trainee_id=trainee.id,
-            module_id="linux-shell",
-            lab_id="linux-shell-lab",
-            number=1,
-            evidence="Evidence.",
-            request_key="tia-1",
-            status="changes_requested",
-        )
-        s.add(attempt)
-        s.flush()
-        comment = "Run it again;-1+2 and show\n=1+1"
-        s.add(Decision(attempt_id=attempt.id, mentor_id=mentor.id, outcome="changes_requested", comment=comment))
-        s.commit()
+    people.decided_attempt(trainee, mentor, "changes_requested", comment="Run it again;-1+2 and show\n=1+1")
     client = app.test_client()
     assert sign_in(client, "mona@example.com").status_code == 302
     found = {}

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from academy.api import tokens
-from academy.models import CohortModule, Decision, LabAttempt, User, utcnow
+from academy.models import CohortModule, LabAttempt, User, utcnow
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -88,29 +88,10 @@ def zone_of(people, user) -> str | None:
         return s.get(User, user.id).time_zone
 
 
-def decided_attempt(people, trainee, mentor, *, submitted: datetime, decided: datetime) -> LabAttempt:
-    with people.session() as s:
-        attempt = LabAttempt(
-            trainee_id=trainee.id,
-            module_id="linux-shell",
-            lab_id="linux-shell-lab",
-            number=1,
-            status="approved",
-            evidence="Done.",
-            request_key="tz-1",
-            submitted_at=submitted,
-        )
-        s.add(attempt)
-        s.flush()
-        s.add(Decision(attempt_id=attempt.id, mentor_id=mentor.id, outcome="approved", decided_at=decided))
-        s.commit()
-        return attempt
-
-
 def test_a_trainee_in_tokyo_sees_submission_and_decision_nine_hours_ahead_of_utc(people, academy, as_role):
     submitted = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)  # 23:30 in Tokyo, the same day
     decided = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)  # 03:30 on 21 Nov in Tokyo
-    decided_attempt(people, academy.trainee, academy.mentor, submitted=submitted, decided=decided)
+    people.decided_attempt(academy.trainee, academy.mentor, submitted_at=submitted, decided_at=decided)
     set_zone(people, academy.trainee, "Asia/Tokyo")
     trainee = as_role("trainee")
 
