@@ -299,3 +299,124 @@ class OutgoingMail(SQLModel, table=True):
     claimed_until: datetime | None = None  # a worker sending it now; another worker leaves it alone
     sent_at: datetime | None = None
     gave_up_at: datetime | None = None
+
+
+# ------------------------------------------------------------------ the practicum, readiness and credentials
+
+PRACTICE_STATES = ("submitted", "confirmed", "changes_requested", "withdrawn")
+DRILL_ROLES = ("incident-commander", "operations", "communications", "scribe")
+
+
+class PracticeEntry(SQLModel, table=True):
+    """One piece of practice a trainee logs against a requirement of the practicum (a shadow shift, a drill...).
+    Decided once, like lab evidence; after a decision it is never edited: the trainee logs a new entry."""
+
+    __tablename__ = "practice_entry"
+    __table_args__ = (
+        UniqueConstraint("trainee_id", "request_key", name="uq_practice_entry_request"),
+        CheckConstraint(_in("status", PRACTICE_STATES), name="known_status"),
+        CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes_in_a_day"),
+        Index("ix_practice_entry_trainee_requirement", "trainee_id", "requirement_id"),
+        Index("ix_practice_entry_status_submitted", "status", "submitted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trainee_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), nullable=False))
+    requirement_id: str = Field(max_length=80)
+    started_at: datetime
+    minutes: int
+    service: str = Field(max_length=120)  # the rotation or service
+    role: str | None = Field(default=None, max_length=30)  # a drill's or an incident's role, one of DRILL_ROLES
+    scenario_id: str | None = Field(default=None, max_length=80)  # a drill's scenario from the curriculum
+    account: str  # Markdown: pages seen, actions taken, what they learned
+    links: str = "[]"  # JSON list of URLs
+    present: str = Field(default="", max_length=300)  # who else was there, as the trainee wrote it
+    present_mentor_id: int | None = Field(default=None, sa_column=user_fk(nullable=True))  # may confirm it too
+    status: str = Field(default="submitted", max_length=20)
+    request_key: str = Field(max_length=64)
+    submitted_at: datetime = Field(default_factory=utcnow)
+    withdrawn_at: datetime | None = None
+
+
+class PracticeDecision(SQLModel, table=True):
+    """A mentor's one decision on a practice entry: confirmed, or sent back with a comment."""
+
+    __tablename__ = "practice_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(sa_column=Column(Integer, ForeignKey("practice_entry.id"), nullable=False, unique=True))
+    mentor_id: int = Field(sa_column=user_fk())
+    outcome: str = Field(max_length=20)  # "confirmed" or "changes_requested"
+    comment: str = ""
+    criteria: str = "[]"  # JSON list of the rubric's items (by index) the mentor ticked
+    decided_at: datetime = Field(default_factory=utcnow)
+
+
+READINESS_STATES = ("pending", "withdrawn", "decided")
+
+
+class ReadinessRequest(SQLModel, table=True):
+    """A request for a readiness review, by the trainee or their mentor, with the panel that decides it."""
+
+    __tablename__ = "readiness_request"
+    __table_args__ = (
+        CheckConstraint(_in("status", READINESS_STATES), name="known_status"),
+        Index("ix_readiness_request_trainee", "trainee_id", "requested_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    trainee_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), nullable=False))
+    requested_by: int = Field(sa_column=user_fk())
+    requested_at: datetime = Field(default_factory=utcnow)
+    note: str = ""
+    status: str = Field(default="pending", max_length=20)
+    withdrawn_at: datetime | None = None
+
+
+class ReadinessPanelist(SQLModel, table=True):
+    __tablename__ = "readiness_panelist"
+
+    request_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("readiness_request.id", ondelete="CASCADE"), primary_key=True)
+    )
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), primary_key=True))
+
+
+class ReadinessDecision(SQLModel, table=True):
+    """The panel's one decision on a request: ready (the trainee graduates) or not yet, with what is missing.
+    `override_reason` is an admin's reason for graduating someone whose checklist was not complete."""
+
+    __tablename__ = "readiness_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("readiness_request.id"), nullable=False, unique=True)
+    )
+    decided_by: int = Field(sa_column=user_fk())
+    outcome: str = Field(max_length=20)  # "ready" or "not_yet"
+    rationale: str
+    missing: str = ""  # for "not yet": what is missing
+    override_reason: str | None = None
+    decided_at: datetime = Field(default_factory=utcnow)
+
+
+class Credential(SQLModel, table=True):
+    """A graduate's credential: a public page at an unguessable address and an Open Badges 3.0 credential
+    signed as a VC-JWT. What it says is frozen at issue; revoking it is the only change."""
+
+    __tablename__ = "credential"
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    trainee_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), nullable=False, index=True))
+    decision_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("readiness_decision.id"), nullable=False, unique=True)
+    )
+    subject_name: str = Field(max_length=120)
+    cohort_name: str = Field(max_length=120)
+    summary: str  # JSON: what was completed and who decided, as the page and the credential show it
+    jwt: str  # the signed VC-JWT
+    issued_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+    revoked_by: int | None = Field(default=None, sa_column=user_fk(nullable=True))
+    revoke_reason: str | None = None
