@@ -2,9 +2,9 @@
 
 from markdown_it.token import Token
 
-from .parse import ParsedModule, Problem, line_of
+from .parse import ParsedModule, ParsedRequirements, ParsedScenario, Problem, line_of
 from .render import MARKDOWN, resolve_module_link
-from .schema import Track
+from .schema import RequirementSpec, Track
 
 
 def module_tokens(parsed: ParsedModule) -> list[Token]:
@@ -90,19 +90,110 @@ def cross_check(tracks: list[Track], parsed: list[ParsedModule]) -> list[Problem
     return problems
 
 
+def module_anchors(modules: list[ParsedModule]) -> dict[str, set[str]]:
+    """Every module file a link may point at, with the anchors of its sections."""
+    return {p.path: anchors(module_tokens(p)) for p in modules}
+
+
 def link_problems(modules: list[ParsedModule]) -> list[Problem]:
-    tokens = {p.path: module_tokens(p) for p in modules}
-    targets = {path: anchors(toks) for path, toks in tokens.items()}
+    targets = module_anchors(modules)
+    return [problem for p in modules for problem in broken_links(p.path, p.body, p.body_line, targets)]
+
+
+def broken_links(path: str, text: str, first_line: int, targets: dict[str, set[str]]) -> list[Problem]:
+    """Relative links in `text` (which starts on `first_line` of `path`) to module files that do not exist."""
     problems = []
+    for href, line in links(MARKDOWN.parse(text, {"source_path": path})):
+        resolved = resolve_module_link(path, href)
+        if resolved is None:
+            continue
+        target, fragment = resolved
+        where = first_line + line
+        if target not in targets:
+            problems.append(Problem(path, where, f"broken link {href}: no module file {target}"))
+        elif fragment and fragment not in targets[target]:
+            problems.append(Problem(path, where, f"broken link {href}: {target} has no section #{fragment}"))
+    return problems
+
+
+# ---------------------------------------------------------------- the practicum
+
+
+def check_practicum(
+    requirements: ParsedRequirements | None, scenarios: list[ParsedScenario], modules: list[ParsedModule]
+) -> list[Problem]:
+    """What the practicum's files cannot know alone: ids, prerequisites and links to modules."""
+    known = first_module_of_each_id(modules)
+    targets = module_anchors(list(known.values()))
+    problems = duplicate_scenarios(scenarios)
+    for s in scenarios:
+        problems += broken_links(s.path, s.body, s.body_line, targets)
+    if requirements and requirements.specs:
+        problems += requirement_problems(requirements, known)
+        for i, spec in enumerate(requirements.specs):
+            texts = [(("summary",), spec.summary)] + [(("rubric", j), item) for j, item in enumerate(spec.rubric)]
+            for loc, text in texts:
+                line = line_of(requirements.lines, ("requirements", i, *loc))
+                problems += broken_links(requirements.path, text, line, targets)
+    return problems
+
+
+def first_module_of_each_id(modules: list[ParsedModule]) -> dict[str, ParsedModule]:
+    found: dict[str, ParsedModule] = {}
     for p in modules:
-        for href, line in links(tokens[p.path]):
-            resolved = resolve_module_link(p.path, href)
-            if resolved is None:
-                continue
-            target, fragment = resolved
-            where = p.body_line + line
-            if target not in targets:
-                problems.append(Problem(p.path, where, f"broken link {href}: no module file {target}"))
-            elif fragment and fragment not in targets[target]:
-                problems.append(Problem(p.path, where, f"broken link {href}: {target} has no section #{fragment}"))
+        if p.meta:
+            found.setdefault(p.meta.id, p)
+    return found
+
+
+def requirement_problems(parsed: ParsedRequirements, modules: dict[str, ParsedModule]) -> list[Problem]:
+    by_id: dict[str, tuple[int, RequirementSpec]] = {}  # the first requirement of each id, with its index
+    problems = []
+    for i, spec in enumerate(parsed.specs):
+        if spec.id in by_id:
+            first = line_of(parsed.lines, ("requirements", by_id[spec.id][0], "id"))
+            message = f"duplicate requirement id {spec.id} (also on line {first})"
+            problems.append(Problem(parsed.path, line_of(parsed.lines, ("requirements", i, "id")), message))
+        by_id.setdefault(spec.id, (i, spec))
+    lab_ids = {lab.id for p in modules.values() for lab in p.meta.labs}
+    counts = {rid: spec.count for rid, (_, spec) in by_id.items()}
+    for i, spec in by_id.values():
+        where = ("requirements", i, "prerequisites")
+        for loc, message in prerequisite_problems(spec, set(modules), lab_ids, counts):
+            problems.append(Problem(parsed.path, line_of(parsed.lines, (*where, *loc)), message))
+    graph = {
+        rid: [other for other in spec.prerequisites.practice if other in by_id] for rid, (_, spec) in by_id.items()
+    }
+    for cycle in find_cycles(graph):
+        line = line_of(parsed.lines, ("requirements", by_id[cycle[0]][0], "prerequisites", "practice"))
+        problems.append(Problem(parsed.path, line, "practice prerequisite cycle: " + " -> ".join(cycle)))
+    return problems
+
+
+def prerequisite_problems(spec: RequirementSpec, module_ids: set[str], lab_ids: set[str], counts: dict[str, int]):
+    """(where under `prerequisites`, message) for each prerequisite that names nothing or cannot be met."""
+    needs = spec.prerequisites
+    for j, module_id in enumerate(needs.modules):
+        if module_id not in module_ids:
+            yield ("modules", j), f"unknown module {module_id}"
+    for j, lab_id in enumerate(needs.labs):
+        if lab_id not in lab_ids:
+            yield ("labs", j), f"unknown lab {lab_id}"
+    for other, count in needs.practice.items():
+        if other not in counts:
+            yield ("practice", other), f"unknown requirement {other}"
+        elif count > counts[other]:
+            yield ("practice", other), f"{count} confirmed {other} asked, but {other} itself needs only {counts[other]}"
+
+
+def duplicate_scenarios(scenarios: list[ParsedScenario]) -> list[Problem]:
+    owner: dict[str, str] = {}
+    problems = []
+    for s in scenarios:
+        if not s.meta:
+            continue
+        if s.meta.id in owner:
+            message = f"duplicate scenario id {s.meta.id} (also in {owner[s.meta.id]})"
+            problems.append(Problem(s.path, line_of(s.lines, ["id"]), message))
+        owner.setdefault(s.meta.id, s.path)
     return problems

@@ -11,13 +11,40 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .check import cross_check
-from .parse import ParsedModule, Problem, parse_module, parse_tracks
+from .check import check_practicum, cross_check
+from .parse import (
+    ParsedModule,
+    ParsedRequirements,
+    ParsedScenario,
+    Problem,
+    parse_module,
+    parse_requirements,
+    parse_scenario,
+    parse_tracks,
+)
+from .practicum import Practicum, Requirement, Scenario, build_practicum
 from .render import Heading, Section, document_sections, render_document, render_inline
 from .schema import Lab, ModuleMeta, Question, Track
 
+__all__ = [
+    "Catalogue",
+    "Module",
+    "Practicum",
+    "RenderedLab",
+    "RenderedQuestion",
+    "Requirement",
+    "Scenario",
+    "analyse",
+    "learning_order",
+    "read_catalogue",
+    "signature",
+]
+
 log = logging.getLogger(__name__)
 TRACKS_FILE = "tracks.yaml"
+PRACTICUM_DIR = "practicum"  # not a track: the practicum's requirements and drill scenarios
+REQUIREMENTS_FILE = f"{PRACTICUM_DIR}/requirements.yaml"
+SCENARIOS_GLOB = f"{PRACTICUM_DIR}/drills/*.md"
 
 
 @dataclass(frozen=True)
@@ -90,6 +117,7 @@ class Catalogue:
     modules: dict[str, Module]
     problems: tuple[Problem, ...] = ()
     signature: tuple = field(default=(), compare=False)
+    practicum: Practicum = field(default_factory=Practicum)
 
     def get(self, module_id: str) -> Module | None:
         return self.modules.get(module_id)
@@ -170,8 +198,17 @@ def render_module(parsed: ParsedModule, module_ids: dict[str, str]) -> Module:
     )
 
 
+def module_files(root: Path) -> list[Path]:
+    return sorted(f for f in root.glob("*/*.md") if f.parent.name != PRACTICUM_DIR)
+
+
+def practicum_files(root: Path) -> list[Path]:
+    return [root / REQUIREMENTS_FILE, *sorted(root.glob(SCENARIOS_GLOB))]
+
+
 def source_files(root: Path) -> list[Path]:
-    return sorted(root.glob("*/*.md"))
+    """Every file the catalogue is read from, but the tracks file."""
+    return [*module_files(root), *(f for f in practicum_files(root) if f.exists())]
 
 
 def signature(root: Path) -> tuple:
@@ -180,25 +217,53 @@ def signature(root: Path) -> tuple:
     return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
 
 
+@dataclass
+class Analysis:
+    tracks: list[Track]
+    modules: list[ParsedModule]
+    requirements: ParsedRequirements | None  # None when there is no requirements file
+    scenarios: list[ParsedScenario]
+    problems: list[Problem]
+
+
 def analyse(root: Path) -> tuple[list[Track], list[ParsedModule], list[Problem]]:
-    """Parse and check every file under `root`; nothing is rendered."""
+    """Parse and check every file under `root`, the practicum's too; nothing is rendered."""
+    found = analysis(root)
+    return found.tracks, found.modules, found.problems
+
+
+def analysis(root: Path) -> Analysis:
     tracks_path = root / TRACKS_FILE
     if tracks_path.exists():
         tracks, problems = parse_tracks(TRACKS_FILE, tracks_path.read_bytes())
     else:
         tracks, problems = [], [Problem(TRACKS_FILE, 1, "missing: the catalogue needs a tracks file")]
-    parsed = [parse_module(f.relative_to(root).as_posix(), f.read_bytes()) for f in source_files(root)]
-    for p in parsed:
+    parsed = [parse_module(f.relative_to(root).as_posix(), f.read_bytes()) for f in module_files(root)]
+    requirements, scenarios = read_practicum(root)
+    for p in [*parsed, *scenarios, *([requirements] if requirements else [])]:
         problems.extend(p.problems)
     problems.extend(cross_check(tracks, parsed))
-    return tracks, parsed, sorted(problems)
+    problems.extend(check_practicum(requirements, scenarios, parsed))
+    return Analysis(tracks, parsed, requirements, scenarios, sorted(problems))
+
+
+def read_practicum(root: Path) -> tuple[ParsedRequirements | None, list[ParsedScenario]]:
+    requirements_path, *scenario_paths = practicum_files(root)
+    scenarios = [parse_scenario(f.relative_to(root).as_posix(), f.read_bytes()) for f in scenario_paths]
+    if requirements_path.exists():
+        return parse_requirements(REQUIREMENTS_FILE, requirements_path.read_bytes()), scenarios
+    if (root / PRACTICUM_DIR).is_dir():
+        missing = Problem(REQUIREMENTS_FILE, 1, "missing: a practicum folder needs a requirements file")
+        return ParsedRequirements(REQUIREMENTS_FILE, None, {}, "", [missing]), scenarios
+    return None, scenarios
 
 
 def read_catalogue(root: Path, previous: Catalogue | None = None) -> Catalogue:
     """The catalogue under `root`. A module file that fails validation is left out, or, when
-    `previous` served a good version of it, that version is kept."""
+    `previous` served a good version of it, that version is kept; the practicum's files likewise."""
     sig = signature(root)
-    tracks, parsed, problems = analyse(root)
+    found = analysis(root)
+    tracks, parsed, problems = found.tracks, found.modules, found.problems
     if not tracks and previous is not None:
         tracks = list(previous.tracks)
     kept = {m.path: m for m in previous.modules.values()} if previous else {}
@@ -209,9 +274,10 @@ def read_catalogue(root: Path, previous: Catalogue | None = None) -> Catalogue:
             modules[p.meta.id] = render_module(p, module_ids)
         elif not p.meta and p.path in kept:
             modules.setdefault(kept[p.path].id, kept[p.path])
+    practicum = build_practicum(found.requirements, found.scenarios, module_ids, previous and previous.practicum)
     for problem in problems:
         log.error("curriculum: %s", problem)
-    return Catalogue(tuple(tracks), modules, tuple(problems), sig)
+    return Catalogue(tuple(tracks), modules, tuple(problems), sig, practicum)
 
 
 def learning_order(catalogue: Catalogue) -> list[Module]:

@@ -118,9 +118,9 @@ def render_document(text: str, *, source_path: str = "", module_ids: dict | None
     return Markup(html), headings(tokens)
 
 
-def render_inline(text: str) -> Markup:
+def render_inline(text: str, *, source_path: str = "", module_ids: dict | None = None) -> Markup:
     """One line of Markdown (a quiz prompt, a lab step) without a wrapping paragraph."""
-    return Markup(MARKDOWN.renderInline(text))
+    return Markup(MARKDOWN.renderInline(text, {"source_path": source_path, "module_ids": module_ids or {}}))
 
 
 def render_text(text: str) -> Markup:

@@ -12,6 +12,8 @@ from pydantic import (
     model_validator,
 )
 
+from ..models import DRILL_ROLES
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 EvidenceKind = Literal["command-output", "link", "write-up", "screenshot", "config", "file"]
@@ -101,3 +103,66 @@ class ModuleMeta(Strict):
         if self.id in self.prerequisites:
             raise ValueError("a module cannot be its own prerequisite")
         return self
+
+
+# ---------------------------------------------------------------- the practicum
+
+PRACTICE_KINDS = ("shadow", "reverse-shadow", "drill", "game-day", "postmortem", "incident")
+ROLE_KINDS = ("drill", "incident")  # the kinds where each entry names the role the trainee played
+PracticeKind = Literal[PRACTICE_KINDS]
+DrillRole = Literal[DRILL_ROLES]
+# A drill scenario's body is made of these `##` sections, each once: key -> heading as written.
+SCENARIO_SECTIONS = {
+    "situation": "The situation",
+    "reveals": "What the game master reveals",
+    "hints": "Hints",
+    "good_response": "What a good response looks like",
+}
+
+
+class PracticePrerequisites(Strict):
+    modules: list[Slug] = Field(default_factory=list)
+    labs: list[Slug] = Field(default_factory=list)
+    practice: dict[Slug, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)  # requirement id -> confirmed
+
+
+class RequirementSpec(Strict):
+    id: Slug
+    kind: PracticeKind
+    title: Text
+    summary: Text
+    count: int = Field(ge=1, le=50)
+    different_roles: bool = False
+    prerequisites: PracticePrerequisites = Field(default_factory=PracticePrerequisites)
+    rubric: list[Text] = Field(min_length=1)
+
+    @field_validator("different_roles")
+    @classmethod
+    def _roles_make_sense(cls, different_roles: bool, info: ValidationInfo):
+        kind, count = info.data.get("kind"), info.data.get("count")
+        if different_roles and kind and kind not in ROLE_KINDS:
+            raise ValueError(f"different_roles applies to {' and '.join(ROLE_KINDS)} requirements, not {kind}")
+        if different_roles and count and count > len(DRILL_ROLES):
+            raise ValueError(f"count {count} in different roles cannot be met: there are {len(DRILL_ROLES)} roles")
+        return different_roles
+
+
+class PracticumFile(Strict):
+    requirements: list[RequirementSpec] = Field(min_length=1)
+
+
+class ScenarioMeta(Strict):
+    id: Slug
+    title: Text
+    service: Text
+    summary: Text
+    suggested_roles: list[DrillRole] = Field(min_length=1)
+    duration_minutes: int = Field(ge=10, le=480)
+
+    @field_validator("suggested_roles")
+    @classmethod
+    def _roles_once(cls, roles: list[str]):
+        repeated = sorted({r for r in roles if roles.count(r) > 1})
+        if repeated:
+            raise ValueError(f"role {', '.join(repeated)} is listed twice")
+        return roles
