@@ -12,6 +12,11 @@ from .errors import render_error
 
 csrf = CSRFProtect()
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "health.readyz", "accounts.login", "accounts.welcome", "metrics.scrape"}
+# a graduate's credential is shown to whoever has its address, and checked by verifiers that have no account
+PUBLIC_ENDPOINTS |= {
+    f"credentials.{view}"
+    for view in ("public", "credential_jwt", "credential_json", "status", "status_list", "issuer", "jwks")
+}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"

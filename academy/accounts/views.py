@@ -3,6 +3,7 @@ from flask_login import current_user, login_required, logout_user
 
 from .. import audit, db
 from ..api import tokens
+from ..credentials.queries import credentials_of
 from ..inputs import flag_or_400
 from ..learning.forms import ActionForm
 from ..local_time import reader_zone
@@ -126,6 +127,7 @@ def render_account(
         now=utcnow(),
         revoke_form=ActionForm(),
         time_zone_error=time_zone_error,
+        credentials=credentials_of(db.session(), user.id),
     ), status
 
 
