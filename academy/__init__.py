@@ -77,11 +77,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .accounts.views import bp as accounts_bp
     from .api.docs import bp as api_docs_bp
     from .api.views import api
+    from .credentials import bp as credentials_bp
     from .curriculum import store
     from .curriculum.render import render_text
     from .learning.views import bp as learning_bp
     from .links import href
     from .notifications.views import bp as notifications_bp
+    from .practicum.views import bp as practicum_bp
+    from .readiness.views import bp as readiness_bp
 
     compression.init_app(app)  # first: its after_request then runs last, on the response as sent
     db.init_app(app)
@@ -100,6 +103,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         admin.bp,
         notifications_bp,
         api_docs_bp,
+        credentials_bp,
+        practicum_bp,
+        readiness_bp,
     ):
         app.register_blueprint(blueprint)
     if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):  # behind nginx: the client's address and scheme

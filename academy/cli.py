@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from . import db, migrate
 from .accounts import services as accounts
-from .curriculum.loader import analyse, read_catalogue
+from .curriculum.loader import analysis, read_catalogue
 from .curriculum.store import catalogue
 from .models import ROLES, TOKEN_SCOPES
 
@@ -76,13 +76,16 @@ def db_revision(message):
 def curriculum_check(directory):
     """Validate every curriculum file; list each problem as path:line: message."""
     root = directory or Path(current_app.config["CURRICULUM_DIR"])
-    _, parsed, problems = analyse(root)
-    for problem in problems:
+    found = analysis(root)
+    for problem in found.problems:
         click.echo(f"{root / problem.path}:{problem.line}: {problem.message}")
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {root}.", err=True)
+    if found.problems:
+        click.echo(f"{len(found.problems)} problem(s) in {root}.", err=True)
         sys.exit(1)
-    click.echo(f"{len(parsed)} modules checked in {root}: no problems.")
+    practicum = ""
+    if found.requirements is not None:
+        practicum = f", the practicum and {len(found.scenarios)} drill scenarios"
+    click.echo(f"{len(found.modules)} modules{practicum} checked in {root}: no problems.")
 
 
 @curriculum_group.command("list")
@@ -128,7 +131,9 @@ def demo():
     from .demo import PASSWORD, accounts, load_demo
 
     migrate.upgrade(db.engine())
-    with Session(db.engine(), expire_on_commit=False) as session:
+    # the graduate's credential names its public page: at ACADEMY_BASE_URL, else where `flask run` serves
+    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base), Session(db.engine(), expire_on_commit=False) as session:
         loaded = load_demo(session=session, catalogue=catalogue(), today=date.today())
         session.commit()
     click.echo("Demo academy loaded." if loaded else "Demo academy already loaded: nothing changed.")

@@ -1,4 +1,4 @@
-"""The demo academy: people, two cohorts and progress at varied stages, loaded only on request."""
+"""The demo academy: people, three cohorts, progress and practice at varied stages, loaded only on request."""
 
 import json
 from dataclasses import dataclass
@@ -17,8 +17,11 @@ from .models import (
     Decision,
     LabAttempt,
     ModuleProgress,
+    PracticeDecision,
+    PracticeEntry,
     QuizAttempt,
 )
+from .readiness.services import decide_review, request_review
 
 PASSWORD = "academy-demo"  # noqa: S105 - the documented demo password
 
@@ -46,6 +49,9 @@ TRAINEE_NAMES = (
     "Diego Alvarez",
     "Hana Sato",
     "Ola Nowak",
+    "Nadia Haddad",
+    "Tom Brennan",
+    "Aiko Tanaka",
 )
 # cohort name, start, end, trainee numbers (1 is trainee@example.com), mentor of each trainee
 COHORTS = (
@@ -63,9 +69,17 @@ COHORTS = (
         (6, 7, 8, 9),
         ("mentor2", "mentor2", "mentor", "mentor"),
     ),
+    (
+        "Dublin spring 2026",
+        date(2026, 3, 2),
+        date(2026, 8, 28),
+        (10, 11, 12),
+        ("mentor", "mentor", "mentor2"),
+    ),
 )
+ALL = 10_000  # every module of the plan
 # how many modules in learning order each trainee has finished, by trainee number
-FINISHED = {1: 4, 2: 14, 3: 1, 4: 9, 5: 0, 6: 8, 7: 0, 8: 7, 9: 2}
+FINISHED = {1: 4, 2: 14, 3: 1, 4: 9, 5: 0, 6: 8, 7: 0, 8: 7, 9: 2, 10: ALL, 11: ALL, 12: ALL}
 # what each trainee has on their next module's lab: submitted that many hours ago, or sent back
 WAITING_HOURS = {2: 70, 4: 20, 6: 5, 8: 30}
 SENT_BACK = {3}
@@ -118,6 +132,7 @@ def load_demo(*, session: Session, catalogue: Catalogue, today: date) -> bool:
             session.add_all(progress(trainee.id, order[: FINISHED[n]], start, today))
             session.flush()
             history(session, trainee.id, users[f"{mentor}@example.com"].id, order, n, start, today)
+    practicum_history(session, catalogue, users, today)
     return True
 
 
@@ -248,3 +263,86 @@ def progress(trainee_id: int, done, start: date, today: date) -> list[ModuleProg
             )
         )
     return rows
+
+
+# ------------------------------------------------------------------ the practicum and readiness reviews
+
+# the Dublin cohort has finished its modules: 12 is practising, 11 waits for a readiness review, 10 graduated
+PRACTISING, REVIEW_PENDING, GRADUATE = 12, 11, 10
+
+
+def practicum_history(session: Session, catalogue: Catalogue, users: dict, today: date) -> None:
+    mentor, mentor2 = users["mentor@example.com"], users["mentor2@example.com"]
+    practising = users[trainee_email(PRACTISING)]
+    now = datetime.now(UTC)
+    for i in range(2):
+        confirmed_entry(session, practising, mentor2, "shadow-shifts", now - timedelta(days=20 - 7 * i), i)
+    session.add(
+        PracticeEntry(
+            trainee_id=practising.id,
+            requirement_id="shadow-shifts",
+            started_at=now - timedelta(days=2, hours=9),
+            minutes=480,
+            service="Checkout API, primary rotation",
+            account="Shadowed Marco for a full day shift. One page at 14:10: checkout latency SLO burn rate "
+            "above 6 for 5 minutes. Watched him check the deploy log first (nothing new), then the database "
+            "dashboard: connection pool saturated by a batch job. He paused the job; the burn rate fell "
+            "within ten minutes. I wrote the timeline in the incident channel.",
+            present="Marco Mentor (primary)",
+            present_mentor_id=mentor.id,
+            request_key="demo-practice-waiting",
+            submitted_at=now - timedelta(hours=20),
+        )
+    )
+    for n in (REVIEW_PENDING, GRADUATE):
+        complete_practicum(session, catalogue, users[trainee_email(n)], mentor, now - timedelta(days=60))
+    session.flush()
+    pending = users[trainee_email(REVIEW_PENDING)]
+    request_review(session, catalogue, trainee=pending, requested_by=mentor, note="Steady on every shift.")
+    graduate = users[trainee_email(GRADUATE)]
+    asked = request_review(session, catalogue, trainee=graduate, requested_by=graduate, note="")
+    decide_review(
+        session,
+        catalogue,
+        request=asked,
+        decider=users["manager@example.com"],
+        outcome="ready",
+        rationale="Two calm reverse-shadow shifts, a clear incident-commander drill and a postmortem the "
+        "payments team adopted as written. Ready for the primary rotation.",
+    )
+
+
+def confirmed_entry(session: Session, trainee, mentor, requirement_id: str, started: datetime, i: int, role=None):
+    entry = PracticeEntry(
+        trainee_id=trainee.id,
+        requirement_id=requirement_id,
+        started_at=started,
+        minutes=240,
+        service="Checkout API, primary rotation",
+        role=role,
+        account="Followed the primary through the shift's pages; notes on each, and what I would do next time.",
+        status="confirmed",
+        request_key=f"demo-practice-{trainee.id}-{requirement_id}-{i}",
+        submitted_at=started + timedelta(hours=6),
+    )
+    session.add(entry)
+    session.flush()
+    session.add(
+        PracticeDecision(
+            entry_id=entry.id,
+            mentor_id=mentor.id,
+            outcome="confirmed",
+            comment="Good notes: the handover and the timeline are both there.",
+            decided_at=started + timedelta(days=1),
+        )
+    )
+
+
+def complete_practicum(session: Session, catalogue: Catalogue, trainee, mentor, start: datetime) -> None:
+    roles = ("incident-commander", "communications", "operations", "scribe")
+    day = 0
+    for requirement in catalogue.practicum.requirements:
+        for i in range(requirement.count):
+            role = roles[i % len(roles)] if requirement.needs_role else None
+            confirmed_entry(session, trainee, mentor, requirement.id, start + timedelta(days=day), i, role)
+            day += 3

@@ -57,3 +57,32 @@ def shaped_like_email(value: str) -> bool:
     if not (local and at) or "@" in domain or "." not in domain[1:-1]:
         return False
     return not any(c.isspace() for c in value)
+
+
+# ------------------------------------------------------------------ what people send with their work
+
+REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")  # a form's one-time key: a submit sent twice is stored once
+MAX_LINKS = 10
+
+
+class InputError(ValueError):
+    """Why a value was refused, in the person's words; `field` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def is_request_key(value: str | None) -> bool:
+    return bool(REQUEST_KEY.match(value or ""))
+
+
+def web_links(text: str | None, limit: int = MAX_LINKS) -> list[str]:
+    """One web address a line, http or https, at most `limit`."""
+    links = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if len(links) > limit:
+        raise InputError(f"Give at most {limit} links.", "links")
+    for link in links:
+        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", link, re.I) or len(link) > 2000:
+            raise InputError(f"“{link[:80]}” is not a web address starting with http:// or https://.", "links")
+    return links

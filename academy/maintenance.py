@@ -17,6 +17,7 @@ from .models import (
     AuditEntry,
     CohortStaff,
     CohortTrainee,
+    Credential,
     Decision,
     LabAttempt,
     LoginAttempt,
@@ -137,6 +138,7 @@ def export_user(session: Session, email: str, *, with_files: bool = False) -> di
         "decisions_received": _rows(session, Decision, Decision.attempt_id.in_(attempt_ids)),
         "decisions_made": _rows(session, Decision, Decision.mentor_id == user.id),
         "notifications": _rows(session, Notification, Notification.user_id == user.id),
+        "credentials": _rows(session, Credential, Credential.trainee_id == user.id),  # as signed; revoked or not
         "mail": _rows(session, OutgoingMail, OutgoingMail.to_address == user.email),  # written to them, sent or not
         "api_tokens": [
             {k: v for k, v in t.items() if k != "token_hash"}

@@ -5,6 +5,7 @@ academy whichever one Prometheus reaches. The request metrics live in each proce
 PROMETHEUS_MULTIPROC_DIR set, every worker writes them to that directory and a scrape sums them all.
 """
 
+import collections
 import hmac
 import ipaddress
 import logging
@@ -32,12 +33,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from . import db
+from .curriculum.loader import Catalogue
+from .curriculum.store import catalogue
 from .models import Cohort, CohortModule, CohortTrainee, Decision, LabAttempt, ModuleProgress, OutgoingMail, utcnow
+from .practicum.queries import waiting_count
+from .readiness.queries import STAGES, readiness_of
 
 log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
 
 TRAINEE_STATUSES = ("on_track", "behind", "not_started")
+# The readiness stages as label values: words joined by underscores, like the statuses above.
+STAGE_LABELS = {stage: stage.replace(" ", "_").replace("-", "_") for stage in STAGES}
 DECISION_WINDOW = timedelta(days=30)
 HOUR = 3600
 # Around the 48-hour review target: 1 h, 4 h, 8 h, 24 h, 48 h, 72 h, 1 week.
@@ -58,6 +65,8 @@ class AcademyFigures:
     outbox_size: int
     outbox_oldest_seconds: float
     mail_given_up: int
+    stages: dict[str, int]  # trainees in a cohort per readiness stage label
+    practice_waiting: int
 
 
 def trainee_status(today: date):
@@ -134,11 +143,29 @@ def outbox(session: Session, now: datetime) -> tuple[int, float, int]:
     return size, (now - oldest).total_seconds() if oldest else 0.0, given_up
 
 
-def academy_figures(session: Session, now: datetime) -> AcademyFigures:
+def trainees_by_stage(session: Session, catalogue: Catalogue) -> dict[str, int]:
+    """Every trainee in a cohort by readiness stage: `readiness_of` for all of them at once, a fixed number of
+    queries whatever the size of the academy."""
+    ids = list(session.exec(select(CohortTrainee.trainee_id)).all())
+    counts = collections.Counter(r.stage for r in readiness_of(session, catalogue, ids).values())
+    return {label: counts.get(stage, 0) for stage, label in STAGE_LABELS.items()}
+
+
+def academy_figures(session: Session, now: datetime, catalogue: Catalogue) -> AcademyFigures:
     size, oldest = waiting_submissions(session, now)
     buckets, count, total = time_to_decision(session, now)
     trainees = trainees_per_cohort(session, now.astimezone().date())
-    return AcademyFigures(trainees, size, oldest, buckets, count, total, *outbox(session, now))
+    return AcademyFigures(
+        trainees,
+        size,
+        oldest,
+        buckets,
+        count,
+        total,
+        *outbox(session, now),
+        trainees_by_stage(session, catalogue),
+        waiting_count(session),
+    )
 
 
 class AcademyCollector:
@@ -156,7 +183,7 @@ class AcademyCollector:
     def collect(self):
         up = self.database_up()
         try:
-            figures = academy_figures(db.session(), utcnow())
+            figures = academy_figures(db.session(), utcnow(), catalogue())
         except SQLAlchemyError as error:
             db.session().rollback()
             log.warning("metrics: the academy figures could not be read: %s", error)
@@ -194,7 +221,20 @@ class AcademyCollector:
         given_up = GaugeMetricFamily(
             "academy_mail_given_up", "E-mail the worker gave up on after a day of failed attempts, all time."
         )
+        stages = GaugeMetricFamily(
+            "academy_trainees",
+            "Trainees in a cohort by readiness stage: learning, practising, ready_for_review or ready_for_on_call "
+            "(the stages of the readiness checklist, their words joined by underscores).",
+            labels=["stage"],
+        )
+        practice = GaugeMetricFamily(
+            "academy_practice_entries_waiting",
+            "Practice entries (shadow shifts, drills...) waiting for a mentor's decision.",
+        )
         if figures is not None:
+            for label, number in figures.stages.items():
+                stages.add_metric([label], number)
+            practice.add_metric([], figures.practice_waiting)
             outbox_size.add_metric([], figures.outbox_size)
             outbox_oldest.add_metric([], figures.outbox_oldest_seconds)
             given_up.add_metric([], figures.mail_given_up)
@@ -206,7 +246,7 @@ class AcademyCollector:
             bounds = [str(float(b)) for b in DECISION_BUCKETS] + ["+Inf"]
             counts = figures.decision_buckets + [figures.decisions]
             decisions.add_metric([], list(zip(bounds, counts, strict=True)), figures.decision_seconds)
-        return trainees, queue, oldest, decisions, outbox_size, outbox_oldest, given_up
+        return trainees, queue, oldest, decisions, outbox_size, outbox_oldest, given_up, stages, practice
 
 
 # ------------------------------------------------------------------ requests, counted per process

@@ -103,3 +103,42 @@ def admins_only(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+# ------------------------------------------------------------------ the practicum and readiness reviews
+
+
+def may_decide_practice(user, entry) -> bool:
+    """Confirm a practice entry: the trainee's own mentor, the mentor who was there, or an admin; never one's own."""
+    if not user.is_authenticated or user.id == entry.trainee_id:
+        return False
+    if user.has_role("admin"):
+        return True
+    member = membership(entry.trainee_id)
+    own_mentor = bool(member and member.mentor_id == user.id)
+    return user.has_role("mentor") and (own_mentor or entry.present_mentor_id == user.id)
+
+
+def may_view_practice(user, entry) -> bool:
+    return may_view_trainee(user, entry.trainee_id) or may_decide_practice(user, entry)
+
+
+def may_request_readiness(user, trainee_id: int) -> bool:
+    """Ask for a readiness review: the trainee, their own mentor, or an admin."""
+    if not user.is_authenticated:
+        return False
+    if user.id == trainee_id or user.has_role("admin"):
+        return True
+    member = membership(trainee_id)
+    return bool(member and user.has_role("mentor") and member.mentor_id == user.id)
+
+
+def may_decide_readiness(user, request, panel: list[int]) -> bool:
+    """Decide a readiness review: a member of its panel, or an admin; never the trainee."""
+    if not user.is_authenticated or user.id == request.trainee_id:
+        return False
+    return user.has_role("admin") or user.id in panel
+
+
+def may_view_readiness(user, request, panel: list[int]) -> bool:
+    return may_view_trainee(user, request.trainee_id) or may_decide_readiness(user, request, panel)

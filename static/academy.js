@@ -76,3 +76,5 @@ function tabStopsWhereTablesScroll() {
 }
 tabStopsWhereTablesScroll();
 window.addEventListener("resize", tabStopsWhereTablesScroll);
+// On a phone the section's tabs scroll sideways in one row: the current one is brought into view.
+document.querySelector('.subnav [aria-current="page"]')?.scrollIntoView({ block: "nearest", inline: "nearest" });

@@ -39,6 +39,16 @@ def fresh_database(folder: Path, prefix: str = "academy_test"):
         admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def credential_key_file(tmp_path_factory):
+    """Credentials are signed with a key the app makes on first use in its instance folder, which in tests would be
+    the repository's instance/: every app of the run makes and reads it in a temporary folder instead."""
+    path = tmp_path_factory.mktemp("instance") / "credential_signing_key.pem"
+    os.environ["ACADEMY_CREDENTIAL_KEY_FILE"] = str(path)
+    yield path
+    os.environ.pop("ACADEMY_CREDENTIAL_KEY_FILE", None)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     with fresh_database(tmp_path_factory.mktemp("db")) as url:

@@ -13,6 +13,9 @@ error message still tells a prober the object exists and leaves the status to th
 `test_every_route_that_names_an_object_is_probed` fails when a route with an object id is added to the app
 (page or API) without a row here. Lists (review queues, cohorts, the account page's tokens, notifications) are
 checked apart: they answer 403, or 200 without the object.
+
+Their credential is the one object public by design: only an admin revokes it, and only its owner's account page
+lists it, but its public page, signed file and status answer anyone who has the unguessable address (`PUBLIC`).
 """
 
 import re
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.test_hostile_forms import CSV, LOG, SECRET_EVIDENCE, World, differences, meaningful
+from tests.test_hostile_forms import CSV, LOG, SECRET_EVIDENCE, SECRET_PRACTICE, World, differences, meaningful
 
 EVERYONE = (
     "admin",
@@ -76,6 +79,8 @@ def account_admin(method: str, rule: str, **data) -> Probe:
 
 
 SUBMISSION = dict(target="submission", secret=SECRET_EVIDENCE)
+PRACTICE = dict(target="practice_entry", secret=SECRET_PRACTICE)
+READINESS = dict(target="readiness_request", secret=SECRET_PRACTICE)
 PROBES = (
     Probe("submission", "GET", "/reviews/<int:attempt_id>", forbidden=NOT_REVIEWERS, **SUBMISSION),
     Probe(
@@ -106,8 +111,11 @@ PROBES = (
     Probe("cohort", "GET", "/cohorts/<int:cohort_id>/progress.csv", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("cohort", "GET", "/cohorts/<int:cohort_id>/reviews.csv", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("cohort", "GET", "/cohorts/<int:cohort_id>/trainees.csv", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
+    Probe("cohort", "GET", "/cohorts/<int:cohort_id>/readiness.csv", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("cohort", "GET", "/api/v1/cohorts/<int:cohort_id>/progress", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("cohort", "GET", "/api/v1/cohorts/<int:cohort_id>/at-risk", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
+    Probe("cohort", "GET", "/api/v1/cohorts/<int:cohort_id>/readiness", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
+    Probe("trainee page", "GET", "/api/v1/trainees/<int:trainee_id>/readiness", "trainee", NOT_VIEWERS),
     cohort_admin("GET", ""),
     cohort_admin("POST", "/details", **{"details-name": "Taken", "details-start_date": "2026-01-01"}),
     cohort_admin("POST", "/plan", **{"plan-tracks": "slos"}),
@@ -122,7 +130,41 @@ PROBES = (
     account_admin("POST", "/active", active="0"),
     account_admin("POST", "/password-link"),
     Probe("token", "POST", "/account/tokens/<int:token_id>/revoke", "token", NOT_OWNER),
+    Probe("practice entry", "GET", "/practicum/entries/<int:entry_id>", forbidden=NOT_VIEWERS, **PRACTICE),
+    Probe(
+        "practice entry",
+        "POST",
+        "/practicum/entries/<int:entry_id>/decide",
+        forbidden=all_but("mentor", "admin"),  # the trainee's own mentor; mentor2 serves the cohort but is not theirs
+        data={"outcome": "confirm"},
+        **PRACTICE,
+    ),
+    Probe("practice entry", "POST", "/practicum/entries/<int:entry_id>/withdraw", forbidden=NOT_OWNER, **PRACTICE),
+    Probe("readiness review", "GET", "/readiness/requests/<int:request_id>", forbidden=NOT_VIEWERS, **READINESS),
+    Probe(
+        "readiness review",
+        "POST",
+        "/readiness/requests/<int:request_id>/decide",
+        forbidden=all_but("mentor", "manager", "admin"),  # the panel and admins
+        data={"outcome": "not_yet", "rationale": "Not yet.", "missing": "Drills."},
+        **READINESS,
+    ),
+    Probe(
+        "readiness review",
+        "POST",
+        "/readiness/requests/<int:request_id>/withdraw",
+        forbidden=all_but("trainee", "mentor"),  # the trainee and whoever asked
+        **READINESS,
+    ),
     Probe("notification", "POST", "/notifications/read", "notification", NOT_OWNER, {"id": "{notification}"}),
+    Probe(
+        "credential",
+        "POST",
+        "/admin/credentials/revoke",
+        "credential",
+        NOT_ADMINS,
+        {"credential": "{credential}", "reason": "Taken over."},
+    ),
 )
 
 
@@ -147,6 +189,20 @@ LISTINGS = (
     Listing("cohort", "/api/v1/cohorts", "cohort_a", NOT_MANAGERS, key="id"),
     Listing("cohort", "/admin/cohorts", "cohort_a", NOT_ADMINS, shows="Cohort A"),
     Listing("account", "/admin/users", "trainee", NOT_ADMINS, shows="trainee@example.com"),
+    Listing("credential", "/admin/credentials", "credential", NOT_ADMINS, shows="/credentials/{credential_public_id}"),
+    Listing("credential", "/account", "credential", NOT_OWNER, shows="/credentials/{credential_public_id}"),
+)
+
+# A credential is public by design: whoever has its unguessable address reads it, signed in or not, and changes
+# nothing. What is never in these answers: the graduate's e-mail address.
+PUBLIC = (
+    "/credentials/{credential_public_id}",
+    "/credentials/{credential_public_id}/credential.jwt",
+    "/credentials/{credential_public_id}/credential.json",
+    "/credentials/{credential_public_id}/status",
+    "/credentials/status-list",
+    "/credentials/issuer",
+    "/.well-known/jwks.json",
 )
 
 
@@ -221,6 +277,15 @@ def test_a_list_never_shows_the_object_to_a_role_that_must_not_see_it(world, lis
         assert world.path(listing.shows) not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("who", [None, *EVERYONE])
+def test_a_credentials_public_answers_are_the_same_for_everyone_and_change_nothing(world, who):
+    for template in PUBLIC:
+        response, changes = tried(world, who, "GET", world.path(template), {})
+        assert response.status_code == 200, (template, response.status_code, response.headers.get("Location"))
+        assert changes == []
+        assert "trainee@example.com" not in response.get_data(as_text=True)
+
+
 def test_the_owner_and_the_allowed_roles_do_get_in(world):
     """The yardstick: the refusals above are about who asks, not about a broken request."""
     for probe in PROBES:
@@ -246,7 +311,8 @@ def test_every_route_that_names_an_object_is_probed(world):
     assert wanted <= {p.object for p in PROBES}
     api_objects = {p.object for p in PROBES if p.api}
     api_rules = {r.rule for r in world.app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
-    # The API has routes for submissions and cohorts only: no attachment, quiz attempt, token or notification
-    # route, and a trainee's progress only inside their cohort's (probed under "cohort").
-    assert api_objects == {"submission", "cohort"}
-    assert not [r for r in api_rules if re.search(r"attachment|quiz|token|notification|trainee", r)]
+    # The API has routes for submissions, cohorts and a trainee's readiness (probed under "trainee page") only: no
+    # attachment, quiz attempt, token or notification route, and a trainee's progress only inside their cohort's.
+    assert api_objects == {"submission", "cohort", "trainee page"}
+    assert not [r for r in api_rules if re.search(r"attachment|quiz|token|notification", r)]
+    assert [r for r in api_rules if "trainee" in r] == ["/api/v1/trainees/<int:trainee_id>/readiness"]

@@ -64,6 +64,7 @@ from tests.conftest import PASSWORD, People, empty_tables, make_app, sign_in
 
 MODULE, LAB = "linux-shell", "linux-shell-lab"
 LOG = b"2026-11-01 12:00:01 ERROR disk full on /srv\n"
+SECRET_PRACTICE = "Shadowed the pager for checkout-canary-7731."
 SECRET_EVIDENCE = "Evidence of attempt two: `df -h` shows /srv at 100%."
 NEW_PASSWORD = "velvet otter quarry lantern 1987"
 TABLES = SQLModel.metadata.sorted_tables
@@ -84,6 +85,7 @@ PEOPLE = {  # who: (email, role, display name)
     "trainee2": ("trainee2@example.com", "trainee", "Theo Trainee"),
     "outsider": ("outsider@example.com", "trainee", "Oscar Outsider"),
     "newcomer": ("newcomer@example.com", "trainee", "Nina Newcomer"),
+    "graduand": ("graduand@example.com", "trainee", "Gita Graduand"),  # every line of the checklist signed off
 }
 
 
@@ -91,8 +93,8 @@ class World:
     """Cohort A: trainee and trainee2 (mentor: mentor), mentors mentor and mentor2, manager. Cohort B: outsider
     (mentor: mentor2), mentors mentor2 and outside_mentor, other_manager. Newcomer is in no cohort; invitee has an
     invitation link and no password yet. The trainee has a lab attempt sent back (with its decision), one waiting
-    for review (with a file), a passed knowledge check, a notification and an API token; the outsider has an
-    attempt claimed by mentor2. Every person has an API token."""
+    for review (with a file), a passed knowledge check, a notification, an API token and a credential (a panel
+    decided them ready for on-call); the outsider has an attempt claimed by mentor2. Every person has an API token."""
 
     def __init__(self, database_url: str):
         self.app = make_app(database_url)
@@ -121,10 +123,13 @@ class World:
         invitee = people.user("invitee@example.com", "trainee", name="Ivy Invitee", password=None)
         a = people.cohort(
             "Cohort A",
-            trainees=[users["trainee"], users["trainee2"]],
+            trainees=[users["trainee"], users["trainee2"], users["graduand"]],
             mentors=[users["mentor"], users["mentor2"]],
             managers=[users["manager"]],
         )
+        from tests.practicum_factory import catalogue_of, complete_checklist
+
+        complete_checklist(people, users["graduand"], users["mentor"], catalogue_of(self.app))
         b = people.cohort(
             "Cohort B",
             trainees=[users["outsider"]],
@@ -147,7 +152,43 @@ class World:
                     s.flush()
                     self.ids["token"] = row.id
             self.welcome_token = accounts.password_link_token(s, invitee, purpose="invite")
+            self._arrange_credential(s, users["trainee"], users["mentor"])
+            self._arrange_practice(s, users["trainee"], users["mentor"], users["manager"])
             s.commit()
+
+    def _arrange_practice(self, s: Session, trainee: User, mentor: User, manager: User) -> None:
+        """A practice entry waiting for the trainee's mentor, and a readiness review waiting for its panel."""
+        from academy.models import PracticeEntry, ReadinessPanelist, ReadinessRequest, utcnow
+
+        entry = PracticeEntry(
+            trainee_id=trainee.id,
+            requirement_id="shadow-shifts",
+            started_at=utcnow(),
+            minutes=60,
+            service="payments",
+            account=SECRET_PRACTICE,
+            request_key="p" * 32,
+        )
+        request = ReadinessRequest(trainee_id=trainee.id, requested_by=mentor.id, note=SECRET_PRACTICE)
+        s.add_all([entry, request])
+        s.flush()
+        s.add_all([ReadinessPanelist(request_id=request.id, user_id=u.id) for u in (mentor, manager)])
+        self.ids |= {"practice_entry": entry.id, "readiness_request": request.id}
+
+    def _arrange_credential(self, s: Session, trainee: User, mentor: User) -> None:
+        """The rows a readiness panel's "ready" leaves, then the credential issued for them."""
+        from academy.credentials.services import issue_credential
+        from academy.models import ReadinessDecision, ReadinessRequest
+
+        request = ReadinessRequest(trainee_id=trainee.id, requested_by=mentor.id, status="decided")
+        s.add(request)
+        s.flush()
+        decision = ReadinessDecision(request_id=request.id, decided_by=mentor.id, outcome="ready", rationale="Calm.")
+        s.add(decision)
+        credential = issue_credential(
+            s, trainee=trainee, decision=decision, cohort_name="Cohort A", completed=["Linux shell"], decided_by=[]
+        )
+        self.ids |= {"credential": credential.id, "credential_public_id": credential.public_id}
 
     def _cheap_password_hashes(self) -> None:
         """The same password under scrypt with n=2**10 instead of 2**15: the check reads the cost from the hash,
@@ -604,6 +645,13 @@ FORMS = (
         (Field("active", FLAG),),
     ),
     Form(
+        "credentials.revoke",
+        "admin",
+        "/admin/credentials/revoke",
+        lambda w: [("credential", str(w.ids["credential"])), ("reason", "Issued in error.")],
+        (Field("credential", ID), Field("reason", TEXT)),
+    ),
+    Form(
         "learning.mark_read",
         "trainee2",
         f"/modules/{MODULE}/read",
@@ -647,6 +695,66 @@ FORMS = (
         ),
     ),
     Form(
+        "practicum.log",
+        "graduand",
+        "/practicum/entries",
+        lambda w: [
+            ("requirement", "shadow-shifts"),
+            ("started_on", (date.today() - timedelta(days=1)).isoformat()),
+            ("started_time", "09:30"),
+            ("minutes", "240"),
+            ("service", "Checkout API primary"),
+            ("role", "scribe"),  # kept by the form when the requirement was a drill; dropped for a shadow shift
+            ("account", "Two pages: **disk** on db-2 and a flapping probe; watched the primary triage both."),
+            ("links", "https://wiki.example.com/oncall/handover"),
+            ("present", "Mira (primary)"),
+            ("present_mentor", str(w.ids["mentor2"])),
+            ("request_key", "c" * 32),
+        ],
+        (
+            Field("requirement", CHOICE, choices=("shadow-shifts", "incident-drills", "game-day")),
+            Field("started_on", DATE),
+            Field("started_time", LINE),
+            Field("minutes", ID),
+            Field("service", LINE),
+            Field("role", CHOICE, required=False, choices=("scribe", "operations")),
+            Field("account", TEXT),
+            Field("links", TEXT, required=False, at="example"),
+            Field("present", LINE, required=False),
+            Field("present_mentor", ID, required=False),
+            Field("request_key", KEY),
+        ),
+    ),
+    Form(
+        "practicum.decide",
+        "mentor",
+        "/practicum/entries/{practice_entry}/decide",
+        lambda w: [("outcome", "send_back"), ("comment", "Which pages did the **primary** take?"), ("criterion", "0")],
+        (
+            Field("outcome", CHOICE, choices=("confirm", "send_back")),
+            Field("comment", TEXT),
+            Field("criterion", MULTI, required=False, choices=CRITERIA[:5]),
+        ),
+    ),
+    Form(
+        "readiness.ask",
+        "graduand",
+        "/readiness/requests",
+        lambda w: [("trainee_id", str(w.ids["graduand"])), ("note", "Ready for the **primary** rotation.")],
+        (Field("trainee_id", ID), Field("note", TEXT, required=False)),
+    ),
+    Form(
+        "readiness.decide",
+        "mentor",
+        "/readiness/requests/{readiness_request}/decide",
+        lambda w: [("outcome", "not_yet"), ("rationale", "Calm shadowing."), ("missing", "A drill as **scribe**.")],
+        (
+            Field("outcome", CHOICE, choices=("ready", "not_yet")),
+            Field("rationale", TEXT),
+            Field("missing", TEXT),  # override_reason is an admin's field, absent from a mentor's form
+        ),
+    ),
+    Form(
         "notifications.mark_read",
         "trainee",
         "/notifications/read",
@@ -662,6 +770,8 @@ BUTTONS = (
     Form("admin.password_link", "admin", "/admin/users/{trainee2}/password-link", lambda w: []),
     Form("learning.withdraw", "trainee", "/lab-attempts/{submission}/withdraw", lambda w: []),
     Form("reviews.claim", "mentor", "/reviews/{submission}/claim", lambda w: []),
+    Form("practicum.withdraw", "trainee", "/practicum/entries/{practice_entry}/withdraw", lambda w: []),
+    Form("readiness.withdraw", "trainee", "/readiness/requests/{readiness_request}/withdraw", lambda w: []),
     Form("reviews.release", "mentor2", "/reviews/{claimed}/release", lambda w: []),
 )
 

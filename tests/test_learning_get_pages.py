@@ -11,7 +11,15 @@ from tests.test_hostile_forms import MODULE, TABLES, World, differences, meaning
 
 ROLES = ("trainee", "mentor", "manager", "admin")
 UNOPENED = "files-permissions"  # a module the world's trainee has not opened yet
-IDS = {"cohort_id": "cohort_a", "user_id": "trainee", "trainee_id": "trainee", "attachment_id": "attachment"}
+IDS = {
+    "cohort_id": "cohort_a",
+    "user_id": "trainee",
+    "trainee_id": "trainee",
+    "attachment_id": "attachment",
+    "public_id": "credential_public_id",  # the trainee's credential, in public
+    "entry_id": "practice_entry",
+    "request_id": "readiness_request",
+}
 ATTEMPTS = {"learning.quiz_result": "quiz_attempt", "reviews.review": "submission"}
 
 
@@ -34,6 +42,8 @@ def get_pages(world: World, *, api: bool) -> list[str]:
             name = part.group(1)
             if name == "module_id":
                 return MODULE
+            if name == "scenario_id":
+                return "checkout-bad-deploy"  # a drill scenario of the curriculum
             return world.welcome_token if name == "token" else str(world.ids[ids[name]])
 
         paths.append(re.sub(r"<(?:\w+:)?(\w+)>", fill, rule.rule))

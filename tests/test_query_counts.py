@@ -37,6 +37,10 @@ PAGES = {  # page -> (who looks, URL); the URL's fields come from the Cast
     "progress CSV": ("manager", "/cohorts/{cohort_id}/progress.csv"),
     "review log CSV": ("manager", "/cohorts/{cohort_id}/reviews.csv"),
     "API cohort progress": ("api", "/api/v1/cohorts/{cohort_id}/progress"),
+    "readiness CSV": ("manager", "/cohorts/{cohort_id}/readiness.csv"),
+    "API cohort readiness": ("api", "/api/v1/cohorts/{cohort_id}/readiness"),
+    "API cohort at risk": ("api", "/api/v1/cohorts/{cohort_id}/at-risk"),
+    "API trainee readiness": ("api", "/api/v1/trainees/{trainee_id}/readiness"),
 }
 
 

@@ -42,6 +42,16 @@ SENTENCES = {
     "files.removed": "The academy removed {files:file} ({bytes:byte}) of {attempts:withdrawn submission}",
     "reminders.sent": "The academy sent the weekly behind-plan reminder to {trainees:trainee}",
     "audit.pruned": "The academy removed {removed:sign-in entry} from before {before}",
+    "practice.logged": "{actor} logged practice, {target}, for the requirement {requirement}",
+    "practice.withdrawn": "{actor} withdrew practice, {target}",
+    "practice.decided": "{actor} decided on practice, {target}: {outcome}",
+    "readiness.requested": "{actor} asked for a readiness review, {target}, with the panel of user ids {panel}",
+    "readiness.withdrawn": "{actor} withdrew the readiness review {target}",
+    "readiness.decided": "{actor} recorded the panel's decision on the readiness review {target}: {outcome}",
+    "readiness.overridden": "{actor} overrode an incomplete checklist in the readiness review {target}: {reason} "
+    "(missing: {missing})",
+    "credential.issued": "{actor} issued the on-call readiness credential of {target} ({cohort})",
+    "credential.revoked": "{actor} revoked the on-call readiness credential of {target}: {reason}",
 }
 # an action whose detail has this key was written by another caller, and reads differently
 VARIANTS = {

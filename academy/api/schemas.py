@@ -213,3 +213,53 @@ class AtRiskOut(BaseModel):
 
 class AtRiskPage(PageOut):
     items: list[AtRiskOut]
+
+
+# ------------------------------------------------------------------ readiness
+
+Stage = Literal["learning", "practising", "ready for review", "ready for on-call"]
+FORECAST = (
+    "The day the readiness checklist is complete: when it is, the day its last item was signed off; otherwise the "
+    "day it would be at the trainee's own pace (the plan's modules at their pace since the cohort started, the "
+    "practice entries still required at their cadence of confirmed entries since their first), whichever part "
+    "finishes later; null when there is not enough activity yet to tell"
+)
+
+
+class TraineePath(Strict):
+    trainee_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class ChecklistItemOut(BaseModel):
+    kind: Literal["module", "lab", "practice"]
+    id: str
+    title: str
+    done_on: date | None = Field(description="The day it was signed off; null while it is not")
+    progress: str = Field(description='For practice: confirmed entries that count of those required, "1 of 3"')
+    locked_by: list[str] = Field(description="What must be finished first, in words")
+
+
+class TraineeReadinessOut(BaseModel):
+    trainee_id: int
+    stage: Stage
+    done: int = Field(description="Checklist items done")
+    total: int = Field(description="Checklist items")
+    items: list[ChecklistItemOut]
+    graduated_on: date | None = Field(description="The day a readiness panel decided they are ready for on-call")
+    pending_request_id: int | None = Field(description="Their readiness review waiting for a decision, if any")
+    forecast: date | None = Field(description=FORECAST)
+
+
+class CohortTraineeReadinessOut(BaseModel):
+    trainee_id: int
+    name: str
+    stage: Stage
+    done: int = Field(description="Checklist items done")
+    total: int = Field(description="Checklist items")
+    graduated_on: date | None
+    forecast: date | None = Field(description=FORECAST)
+
+
+class CohortReadinessPage(PageOut):
+    stages: dict[str, int] = Field(description="Trainees of the whole cohort at each stage: the funnel")
+    items: list[CohortTraineeReadinessOut]

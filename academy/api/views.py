@@ -11,11 +11,12 @@ from .. import db
 from ..accounts.auth import Account
 from ..accounts.services import roles_of
 from ..cohorts import queries as cohort_queries
+from ..cohorts import readiness
 from ..curriculum.store import catalogue
 from ..learning import services as learning
 from ..learning.queries import learning_path
-from ..models import Cohort, Decision, LabAttempt, User, utcnow
-from ..policy import managed_cohort_ids, may_review, may_view_cohort
+from ..models import Cohort, CohortTrainee, Decision, LabAttempt, User, utcnow
+from ..policy import managed_cohort_ids, may_review, may_view_cohort, may_view_trainee
 from ..reviews import queries as review_queries
 from ..reviews import services as reviews
 from . import schemas as s
@@ -34,6 +35,7 @@ api = APIBlueprint("api", __name__, url_prefix="/api/v1", abp_security=[{"bearer
 me_tag, catalogue_tag = Tag(name="me", description="The caller"), Tag(name="catalogue", description="The curriculum")
 labs_tag, reviews_tag = Tag(name="labs", description="Lab evidence"), Tag(name="reviews", description="Mentors")
 cohorts_tag = Tag(name="cohorts", description="Managers' view of cohorts")
+readiness_tag = Tag(name="readiness", description="Where trainees stand on the way to on-call")
 
 
 def error(status: int, message: str, detail=None):
@@ -331,14 +333,85 @@ def cohort_progress(path: s.CohortPath, query: s.PageQuery):
 
 @api.get("/cohorts/<int:cohort_id>/at-risk", tags=[cohorts_tag], responses={200: s.AtRiskPage})
 def cohort_at_risk(path: s.CohortPath, query: s.PageQuery):
-    """Trainees behind by more than two modules, silent for 7 days, or with a lab returned twice."""
+    """Trainees behind by more than two modules, silent for 7 days, with a lab returned twice, and, while they
+    practise, without a practice entry for 3 weeks or with drills returned twice."""
     data = cohort_data(path.cohort_id)
     ids = [r.trainee_id for r in data.rows]
-    session = db.session()
+    session, now = db.session(), utcnow()
+    ready = readiness.cohort_readiness(session, catalogue(), data, now)
+    activity = readiness.with_practice(review_queries.trainee_activity(session, ids), ready.activity)
     found = cohort_queries.at_risk(
-        data, review_queries.trainee_activity(session, ids), review_queries.returned_twice(session, ids), utcnow()
+        data, activity, review_queries.returned_twice(session, ids), now, ready.risks, ready.finished
     )
     return page_of(
         [s.AtRiskOut(trainee_id=r.row.trainee_id, name=r.row.name, reasons=r.reasons).model_dump() for r in found],
         query,
     )
+
+
+# ------------------------------------------------------------------ readiness
+
+
+@api.get(
+    "/cohorts/<int:cohort_id>/readiness", tags=[cohorts_tag, readiness_tag], responses={200: s.CohortReadinessPage}
+)
+def cohort_readiness(path: s.CohortPath, query: s.PageQuery):
+    """Each trainee's stage on the way to on-call, checklist items done, and forecast; with the whole cohort's
+    count at each stage."""
+    data = cohort_data(path.cohort_id)
+    found, _ = readiness.trainees_readiness(
+        db.session(),
+        catalogue(),
+        [r.trainee_id for r in data.rows],
+        cohort_start=data.cohort.start_date,
+        today=data.today,
+    )
+    items = [readiness_row(r, found[r.trainee_id]) for r in data.rows]
+    return {**page_of(items, query), "stages": readiness.stage_counts(found)}
+
+
+def readiness_row(row: cohort_queries.MatrixRow, trainee: readiness.TraineeReadiness) -> dict:
+    return s.CohortTraineeReadinessOut(
+        trainee_id=row.trainee_id,
+        name=row.name,
+        stage=trainee.stage,
+        done=trainee.done,
+        total=trainee.total,
+        graduated_on=trainee.readiness.graduated_on,
+        forecast=trainee.forecast,
+    ).model_dump(mode="json")
+
+
+@api.get("/trainees/<int:trainee_id>/readiness", tags=[readiness_tag], responses={200: s.TraineeReadinessOut})
+def trainee_readiness(path: s.TraineePath):
+    """A trainee's readiness checklist, stage and forecast: for the trainee, the mentors of their cohort, its
+    managers and admins."""
+    require(may_view_trainee(caller(), path.trainee_id), "You may not see this trainee's readiness.")
+    session = db.session()
+    if "trainee" not in roles_of(session, path.trainee_id):
+        abort(404, description="There is no such trainee.")
+    member = session.get(CohortTrainee, path.trainee_id)
+    cohort = session.get(Cohort, member.cohort_id) if member else None
+    found, _ = readiness.trainees_readiness(
+        session,
+        catalogue(),
+        [path.trainee_id],
+        cohort_start=cohort.start_date if cohort else None,
+        today=utcnow().date(),  # the API speaks UTC
+    )
+    trainee = found[path.trainee_id]
+    return s.TraineeReadinessOut(
+        trainee_id=path.trainee_id,
+        stage=trainee.stage,
+        done=trainee.done,
+        total=trainee.total,
+        items=[
+            s.ChecklistItemOut(
+                kind=i.kind, id=i.id, title=i.title, done_on=i.done_on, progress=i.progress, locked_by=list(i.locked_by)
+            )
+            for i in trainee.readiness.items
+        ],
+        graduated_on=trainee.readiness.graduated_on,
+        pending_request_id=trainee.readiness.pending.id if trainee.readiness.pending else None,
+        forecast=trainee.forecast,
+    ).model_dump(mode="json")

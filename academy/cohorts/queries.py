@@ -3,7 +3,6 @@
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from math import ceil
 from statistics import median
 
 from sqlalchemy import and_, case, func
@@ -11,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..curriculum.loader import Catalogue
+from ..forecast import forecast_finish
 from ..learning.queries import MODULE_STATES, module_state
 from ..models import Cohort, CohortModule, CohortTrainee, Decision, LabAttempt, ModuleProgress, User, utcnow
 
@@ -276,17 +276,6 @@ def changed_weeks(actual: list[tuple[date, int]]) -> list[tuple[date, int]]:
     ]
 
 
-def forecast_finish(start: date, today: date, done: int, total: int) -> date | None:
-    """At the average pace since the start: the day the last of `total` is done. None without any pace yet."""
-    if total and done >= total:
-        return today
-    elapsed = (today - start).days
-    if done == 0 or elapsed <= 0:
-        return None
-    per_day = done / elapsed
-    return today + timedelta(days=ceil((total - done) / per_day))
-
-
 # ------------------------------------------------------------------ at risk and where people get stuck
 
 
@@ -302,14 +291,22 @@ class AtRisk:
 
 
 def at_risk(
-    data: CohortData, activity: dict[int, tuple[int, datetime | None]], returned: set[int], now: datetime
+    data: CohortData,
+    activity: dict[int, tuple[int, datetime | None]],
+    returned: set[int],
+    now: datetime,
+    practicum: dict[int, list[str]] | None = None,
+    finished: set[int] = frozenset(),
 ) -> list[AtRisk]:
-    """Behind the plan by more than two modules, silent for 7 days, or a lab returned twice; with the reasons.
-    Nobody, before the cohort starts."""
+    """Behind the plan by more than two modules, silent for 7 days, or a lab returned twice, and the practicum's
+    reasons (`cohorts.readiness.practicum_risks`) when given; with the reasons. Nobody before the cohort starts,
+    and nobody `finished` (their checklist complete: waiting for their readiness panel, or graduated)."""
     if before_start(data.cohort.start_date, data.today):
         return []
     found = []
     for row in data.rows:
+        if row.trainee_id in finished:
+            continue
         reasons = []
         if (behind := data.behind(row)) > 2:
             reasons.append(f"behind the plan by {behind} modules")
@@ -318,6 +315,7 @@ def at_risk(
             reasons.append("no activity for 7 days" if last else "no activity yet")
         if row.trainee_id in returned:
             reasons.append("a lab returned twice")
+        reasons += (practicum or {}).get(row.trainee_id, [])
         if reasons:
             found.append(AtRisk(row, reasons))
     return found

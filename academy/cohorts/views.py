@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
@@ -7,6 +8,7 @@ from markupsafe import Markup
 from .. import db
 from ..charts import burn_up_chart, sparkline
 from ..curriculum.store import catalogue
+from ..forecast import HOW_IT_IS_COMPUTED
 from ..local_time import reader_today
 from ..models import Cohort, utcnow
 from ..paging import page_of
@@ -17,7 +19,7 @@ from ..reviews.queries import (
     service_levels_by_cohort,
     trainee_activity,
 )
-from . import queries
+from . import queries, readiness
 from .exports import csv_text, iso
 
 bp = Blueprint("cohorts", __name__)
@@ -47,7 +49,13 @@ def index():
     }
     upcoming = {c.id for c in cohorts if queries.before_start(c.start_date, today)}
     return render_template(
-        "cohorts/index.html", cohorts=cohorts, health=health, levels=levels, sparks=sparks, upcoming=upcoming
+        "cohorts/index.html",
+        cohorts=cohorts,
+        health=health,
+        levels=levels,
+        sparks=sparks,
+        upcoming=upcoming,
+        ready=readiness.ready_counts(s, [c.id for c in cohorts]),
     )
 
 
@@ -69,15 +77,19 @@ def cohort(cohort_id: int):
     columns = [(mid, due, cat.get(mid)) for mid, due in data.plan if cat.get(mid)]
     if track:
         columns = [c for c in columns if c[2].track == track]
+    now = utcnow()
+    ready = readiness.cohort_readiness(s, cat, data, now)
     rows = list(data.rows)
     sort = request.args.get("sort", "name")
     if sort == "progress":
         rows.sort(key=lambda r: (-r.done, r.name))
+    elif sort == "ready":
+        rows.sort(key=lambda r: soonest_ready(ready.trainees[r.trainee_id], r.name))
     matrix = page_of(rows, request.args.get("page", 1, type=int), MATRIX_PAGE)
     burn = queries.burn_up(data)
     funnel = queries.funnel(data)
-    now = utcnow()
     ids = [r.trainee_id for r in data.rows]
+    activity = readiness.with_practice(trainee_activity(s, ids), ready.activity)
     return render_template(
         "cohorts/cohort.html",
         cohort=found,
@@ -96,7 +108,12 @@ def cohort(cohort_id: int):
             title=f"Burn-up of {found.name}: module completions against the plan",
         ),
         cells=matrix_cells(columns, matrix.items),
-        at_risk=queries.at_risk(data, trainee_activity(s, ids), returned_twice(s, ids), now),
+        at_risk=queries.at_risk(data, activity, returned_twice(s, ids), now, ready.risks, ready.finished),
+        ready=ready,
+        stage_chart=readiness.stage_chart(ready.stages, title=f"Trainees of {found.name} at each stage of readiness"),
+        names={r.trainee_id: r.name for r in data.rows},
+        forecast_rule=HOW_IT_IS_COMPUTED,
+        month=data.today.strftime("%B %Y"),
         upcoming=queries.before_start(found.start_date, data.today),
         funnel=[(f, cat.get(f.module_id)) for f in funnel if cat.get(f.module_id) and f.started],
         unstarted=sum(1 for f in funnel if not f.started),
@@ -107,6 +124,14 @@ def cohort(cohort_id: int):
         states=queries.CELL_STATES,
         symbols=SYMBOLS,
     )
+
+
+def soonest_ready(trainee: readiness.TraineeReadiness, name: str) -> tuple:
+    """The matrix's "soonest ready first": ready for on-call, then ready for review, then by forecast (the
+    ones too early to tell last), by name within each."""
+    rank = {"ready for on-call": 0, "ready for review": 1}.get(trainee.stage, 2)
+    day = trainee.readiness.graduated_on if rank == 0 else trainee.forecast
+    return (rank, day is None, day or date.max, name)
 
 
 SYMBOLS = dict(zip(queries.CELL_STATES, ("⊘", "·", "◐", "●", "↺", "✓"), strict=True))  # a symbol per cell state
@@ -212,6 +237,47 @@ def export_trainees(cohort_id: int):
         for row in data.rows
     ]
     return csv_response(csv_text([*header, "last_activity"], rows), f"{found.name}-trainees")
+
+
+@bp.get("/cohorts/<int:cohort_id>/readiness.csv")
+def export_readiness(cohort_id: int):
+    """One row per trainee: their stage on the way to on-call, the checklist and the practicum done of what is
+    required, the day they were decided ready, and the forecast of the page."""
+    s, cat = db.session(), catalogue()
+    found = cohort_or_404(cohort_id)
+    data = queries.cohort_data(s, cat, found, reader_today())
+    ready = readiness.cohort_readiness(s, cat, data, utcnow())
+    header = [
+        "cohort",
+        "trainee",
+        "email",
+        "stage",
+        "checklist_done",
+        "checklist_total",
+        "practice_confirmed",
+        "practice_required",
+        "graduated_on",
+        "forecast",
+    ]
+    rows = []
+    for row in data.rows:
+        trainee = ready.trainees[row.trainee_id]
+        confirmed, required = trainee.practice
+        rows.append(
+            [
+                found.name,
+                row.name,
+                row.email,
+                trainee.stage,
+                trainee.done,
+                trainee.total,
+                confirmed,
+                required,
+                iso(trainee.readiness.graduated_on),
+                iso(trainee.forecast),
+            ]
+        )
+    return csv_response(csv_text(header, rows), f"{found.name}-readiness")
 
 
 def trainee_standing(data: queries.CohortData, row: queries.MatrixRow) -> str:

@@ -2,7 +2,6 @@
 commits. Submissions carry a request key, so a double click or a resent form stores nothing twice."""
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,14 +11,13 @@ from sqlmodel import Session, select
 
 from .. import audit
 from ..curriculum.loader import Catalogue, Module, RenderedLab
+from ..inputs import MAX_LINKS, InputError, is_request_key, web_links
 from ..models import Attachment, CohortTrainee, LabAttempt, ModuleProgress, QuizAttempt, User, utcnow
 from ..notifications.services import mark_read_about, notify, review_link
 from .attachments import CheckedFile
 
-REQUEST_KEY = re.compile(r"^[0-9a-f]{32}$")
 CLAIM_TTL = timedelta(hours=2)
 MAX_EVIDENCE_CHARS = 50_000
-MAX_LINKS = 10
 
 
 class LearningError(ValueError):
@@ -178,7 +176,7 @@ def by_request_key(session: Session, model, trainee_id: int, request_key: str):
 
 
 def check_request_key(request_key: str) -> None:
-    if not REQUEST_KEY.match(request_key or ""):
+    if not is_request_key(request_key):
         raise LearningError("This form is incomplete; reload the page and submit it again.")
 
 
@@ -249,13 +247,10 @@ def lab_status(attempts: list[LabAttempt]) -> str:
 
 
 def clean_links(text: str) -> list[str]:
-    links = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    if len(links) > MAX_LINKS:
-        raise LearningError(f"Give at most {MAX_LINKS} links.", "links")
-    for link in links:
-        if not re.match(r"^https?://[^\s/$.?#][^\s]*$", link, re.I) or len(link) > 2000:
-            raise LearningError(f"“{link[:80]}” is not a web address starting with http:// or https://.", "links")
-    return links
+    try:
+        return web_links(text, MAX_LINKS)
+    except InputError as error:
+        raise LearningError(str(error), error.field) from error
 
 
 def submit_lab(

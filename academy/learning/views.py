@@ -11,7 +11,8 @@ from ..curriculum.store import catalogue, module_or_404
 from ..inputs import flag_or_400
 from ..local_time import reader_today
 from ..models import Attachment, LabAttempt, QuizAttempt, User
-from ..policy import authorize, may_view_trainee, role_required
+from ..policy import authorize, may_request_readiness, may_view_trainee, role_required
+from ..readiness.queries import STAGE_HINTS, STAGES, readiness_of
 from . import services
 from .attachments import AttachmentRefused, check_file
 from .forms import ActionForm, EvidenceForm, QuizForm
@@ -24,8 +25,10 @@ bp = Blueprint("learning", __name__)
 @bp.get("/learn")
 @role_required("trainee")
 def path():
-    path = learning_path(db.session(), catalogue(), current_user.id, reader_today())
-    return render_template("learning/path.html", path=path)
+    s, cat = db.session(), catalogue()
+    path = learning_path(s, cat, current_user.id, reader_today())
+    readiness = readiness_of(s, cat, [current_user.id])[current_user.id]
+    return render_template("learning/path.html", path=path, readiness=readiness, stage_hints=STAGE_HINTS)
 
 
 @bp.post("/modules/<module_id>/read")
@@ -252,6 +255,10 @@ def trainee(trainee_id: int):
         forecast=ready_forecast(path),
         events=timeline(s, catalogue(), trainee_id),
         attempts=attempt_views(s, list(attempts)),
+        readiness=readiness_of(s, catalogue(), [trainee_id])[trainee_id],
+        stages=STAGES,
+        stage_hints=STAGE_HINTS,
+        may_ask=may_request_readiness(current_user, trainee_id) and current_user.id != trainee_id,
     )
 
 

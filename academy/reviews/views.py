@@ -10,6 +10,7 @@ from ..learning.services import claim_active, lab_attempts
 from ..local_time import reader_today
 from ..models import LabAttempt, User
 from ..policy import authorize, may_review, role_required
+from ..practicum.queries import waiting_entries
 from . import queries, services
 from .forms import DecisionForm
 from .services import ReviewError
@@ -64,6 +65,8 @@ def index():
         now=utcnow(),
         module_count=len(cat.modules),
         form=ActionForm(),
+        practice=waiting_entries(s, None if everyone else current_user.id, utcnow()),
+        requirement_titles={r.id: r.title for r in cat.practicum.requirements},
     )
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from academy.curriculum.loader import learning_order
 from academy.curriculum.store import catalogue
 from academy.demo import FINISHED, PASSWORD, load_demo
-from academy.models import Cohort, LabAttempt, QuizAttempt, User
+from academy.models import Cohort, Credential, LabAttempt, PracticeEntry, QuizAttempt, ReadinessRequest, User
 from tests.e2e.conftest import assert_accessible, keep_screenshot, phone_problems, sign_in_as, visit
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -26,7 +26,7 @@ ACCOUNTS = {
 
 def demo_pages(app) -> dict[str, list[str]]:
     """Load the demo academy; each role's main pages in it."""
-    with app.app_context(), Session(app.extensions["academy.engine"]) as s:
+    with app.test_request_context(), Session(app.extensions["academy.engine"]) as s:
         load_demo(session=s, catalogue=catalogue(), today=date.today())
         s.commit()
         user = {u.email: u.id for u in s.exec(select(User))}
@@ -37,7 +37,11 @@ def demo_pages(app) -> dict[str, list[str]]:
         ).one()
         quiz = s.exec(select(QuizAttempt).where(QuizAttempt.trainee_id == user["trainee@example.com"])).first()
         next_module = learning_order(catalogue())[FINISHED[1]]  # its knowledge check and lab forms, open
-    berlin, lisbon = cohort["Berlin autumn 2026"], cohort["Lisbon winter 2026"]
+        entry = s.exec(select(PracticeEntry).where(PracticeEntry.status == "submitted")).one()  # trainee12's
+        review = s.exec(select(ReadinessRequest).where(ReadinessRequest.status == "pending")).one()  # trainee11's
+        credential = s.exec(select(Credential)).one()  # trainee10's
+        drill = catalogue().practicum.scenarios[0].id
+    berlin, lisbon, dublin = cohort["Berlin autumn 2026"], cohort["Lisbon winter 2026"], cohort["Dublin spring 2026"]
     return {
         "trainee": [
             "/learn",
@@ -49,9 +53,28 @@ def demo_pages(app) -> dict[str, list[str]]:
             "/notifications",
             "/account",
             f"/trainees/{user['trainee@example.com']}/progress",
+            "/practicum",
         ],
-        "mentor": ["/reviews", f"/reviews/{waiting.id}", f"/trainees/{busy}", f"/trainees/{busy}/progress"],
-        "manager": ["/cohorts", f"/cohorts/{berlin}", f"/cohorts/{lisbon}?sort=progress", f"/trainees/{busy}"],
+        "mentor": [
+            "/reviews",
+            f"/reviews/{waiting.id}",
+            f"/trainees/{busy}",
+            f"/trainees/{busy}/progress",
+            f"/practicum/entries/{entry.id}",
+            "/practicum/drills",
+            f"/practicum/drills/{drill}",
+            f"/readiness/requests/{review.id}",
+        ],
+        "manager": [
+            "/cohorts",
+            f"/cohorts/{berlin}",
+            f"/cohorts/{lisbon}?sort=progress",
+            f"/cohorts/{dublin}",
+            f"/trainees/{busy}",
+            f"/trainees/{review.trainee_id}",
+            f"/readiness/requests/{review.id}",
+            f"/credentials/{credential.public_id}",
+        ],
         "admin": [
             "/admin/",
             "/admin/users",
@@ -62,6 +85,7 @@ def demo_pages(app) -> dict[str, list[str]]:
             f"/admin/cohorts/{berlin}",
             f"/admin/cohorts/{berlin}/import",
             "/admin/audit",
+            "/admin/credentials",
             "/api/docs",
             "/modules/no-such-module",
         ],
