@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..api import tokens
+from ..inputs import InputError
 from ..models import ROLES, LoginAttempt, User, UserRole, utcnow
 from .passwords import password_problem
 
@@ -23,12 +24,8 @@ LINK_MAX_AGE = timedelta(days=7)
 _DUMMY_HASH = generate_password_hash("not-a-real-password-only-for-timing", method="scrypt")
 
 
-class AccountError(ValueError):
+class AccountError(InputError):
     """A reason, in the user's words, why an account change was refused; `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def new_session_token() -> str:

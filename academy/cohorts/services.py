@@ -7,17 +7,14 @@ from sqlmodel import Session, delete, select
 
 from .. import audit
 from ..curriculum.loader import Catalogue, learning_order
+from ..inputs import InputError
 from ..models import Cohort, CohortModule, CohortStaff, CohortTrainee, User, UserRole
 
 MEMBER_ROLES = ("trainee", "mentor", "manager")
 
 
-class CohortError(ValueError):
+class CohortError(InputError):
     """Why a cohort change was refused, in the admin's words; `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def _check_details(session: Session, name: str, start: date, end: date, cohort_id: int | None = None) -> str:

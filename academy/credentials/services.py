@@ -7,18 +7,15 @@ import secrets
 from sqlmodel import Session, select, update
 
 from .. import audit
+from ..inputs import InputError
 from ..models import Credential, ReadinessDecision, ReadinessRequest, User, utcnow
 from .openbadge import credential_claims, signed
 
 MAX_REASON = 1000
 
 
-class CredentialError(ValueError):
+class CredentialError(InputError):
     """Why a credential could not be issued or revoked, in words for the person; `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def issue_credential(

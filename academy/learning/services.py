@@ -20,12 +20,8 @@ CLAIM_TTL = timedelta(hours=2)
 MAX_EVIDENCE_CHARS = 50_000
 
 
-class LearningError(ValueError):
+class LearningError(InputError):
     """Why a trainee's action was refused; `field` names the form field when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class PrerequisitesMissing(LearningError):

@@ -20,12 +20,8 @@ MAX_ACCOUNT_CHARS = 20_000
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock a little ahead of the server's is not "in the future"
 
 
-class PracticumError(ValueError):
+class PracticumError(InputError):
     """Why a practicum action was refused, in the person's words; `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class AlreadyDecided(PracticumError):

@@ -8,6 +8,7 @@ from sqlmodel import Session, select, update
 
 from .. import audit
 from ..curriculum.loader import Catalogue
+from ..inputs import InputError
 from ..models import (
     Cohort,
     CohortStaff,
@@ -25,12 +26,8 @@ from .queries import panel_of, readiness_of
 MAX_WORDS = 20_000
 
 
-class ReadinessError(ValueError):
+class ReadinessError(InputError):
     """Why a readiness action was refused, in the person's words; `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class AlreadyDecided(ReadinessError):

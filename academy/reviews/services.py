@@ -9,17 +9,14 @@ from sqlmodel import Session, update
 
 from .. import audit
 from ..curriculum.loader import Catalogue
+from ..inputs import InputError
 from ..learning.services import CLAIM_TTL, claim_active, refresh_completion
 from ..models import Decision, LabAttempt, User, utcnow
 from ..notifications.services import mark_read_about, notify, review_link
 
 
-class ReviewError(ValueError):
+class ReviewError(InputError):
     """Why a mentor's action was refused, in their words; `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class AlreadyDecided(ReviewError):
