@@ -214,3 +214,14 @@ def test_who_may_see_and_decide_a_request(app, complete, as_role, people):
         == 403
     )
     assert as_role("mentor").get("/readiness/requests/999999").status_code == 404
+
+
+def test_the_learning_path_shows_the_stage_and_sends_a_trainee_who_finished_the_modules_to_the_practicum(
+    app, people, academy, as_role
+):
+    cat = catalogue_of(app)
+    finish_modules(people, academy.trainee, list(cat.modules), cat)
+    page = as_role("trainee").get("/learn").get_data(as_text=True)
+    assert 'id="modules-done"' in page and 'href="/practicum"' in page
+    assert "Practising" in page  # the stage, on the path
+    assert "Next step: " in page and cat.practicum.requirements[0].title in page
