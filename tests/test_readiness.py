@@ -225,3 +225,13 @@ def test_the_learning_path_shows_the_stage_and_sends_a_trainee_who_finished_the_
     assert 'id="modules-done"' in page and 'href="/practicum"' in page
     assert "Practising" in page  # the stage, on the path
     assert "Next step: " in page and cat.practicum.requirements[0].title in page
+
+
+def test_a_trainee_page_shows_the_latest_five_lab_attempts_and_folds_the_earlier_ones(app, complete, as_role):
+    labs = sum(len(m.labs) for m in catalogue_of(app).modules.values())  # one approved attempt each
+    page = as_role("mentor").get(f"/trainees/{complete.trainee.id}").get_data(as_text=True)
+    section = page.split('id="attempts-title"')[1].split("</section>")[0]
+    shown, folded = section.split('<details class="earlier-attempts">')
+    assert shown.count('<li class="attempt">') == 5
+    assert folded.count('<li class="attempt">') == labs - 5
+    assert f"<summary>{labs - 5} earlier attempts</summary>" in folded
