@@ -214,6 +214,11 @@ class LabAttempt(SQLModel, table=True):
     claimed_by: int | None = Field(default=None, sa_column=user_fk(nullable=True))
     claimed_at: datetime | None = None
     files_removed_at: datetime | None = None  # a withdrawn attempt's files are removed after a grace period
+    # lab checks run by `academy-lab` on the trainee's machine and sent with the attempt (none from the web form)
+    checks_passed: int | None = None
+    checks_total: int | None = None
+    checks_run_at: datetime | None = None
+    checks_host: str | None = Field(default=None, max_length=80)
 
 
 class Attachment(SQLModel, table=True):
@@ -230,6 +235,26 @@ class Attachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class CheckResult(SQLModel, table=True):
+    """One lab check's result as the trainee's machine reported it: it speeds a review, it does not replace it."""
+
+    __tablename__ = "check_result"
+    __table_args__ = (UniqueConstraint("attempt_id", "check_id", name="uq_check_result_check"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("lab_attempt.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    position: int
+    check_id: str = Field(max_length=80)
+    name: str = Field(max_length=120)
+    passed: bool
+    timed_out: bool = False
+    exit_status: int | None = None
+    seconds: float
+    output: str = ""  # at most MAX_CHECK_OUTPUT characters, shown as text, never as HTML
 
 
 class Decision(SQLModel, table=True):
@@ -259,7 +284,7 @@ class Notification(SQLModel, table=True):
     read_at: datetime | None = None
 
 
-TOKEN_SCOPES = ("read", "write")
+TOKEN_SCOPES = ("read", "write", "lab")  # lab: what `academy-lab` needs, nothing else
 
 
 class ApiToken(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """The curriculum format, defined once: what a track and a module's front matter may say."""
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -73,6 +74,36 @@ class Quiz(Strict):
         return self
 
 
+class CheckExpect(Strict):
+    """What passing means: the exit status, and optionally a pattern the output (stdout and stderr together)
+    must match, or must not match (Python regular expressions, searched anywhere in the output)."""
+
+    exit_status: int = Field(default=0, ge=0, le=255)
+    output_matches: str | None = Field(default=None, min_length=1, max_length=500)
+    output_not_matches: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @field_validator("output_matches", "output_not_matches")
+    @classmethod
+    def _compiles(cls, pattern: str | None):
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"the pattern {pattern!r} is not a regular expression: {exc}") from None
+        return pattern
+
+
+class LabCheck(Strict):
+    """A command run on the trainee's lab machine by `academy-lab check`; it verifies, it never changes state."""
+
+    id: Slug
+    name: Text = Field(max_length=120)
+    run: Text = Field(max_length=2000)
+    timeout_seconds: int = Field(default=30, ge=1, le=600)
+    expect: CheckExpect = Field(default_factory=CheckExpect)
+    hint: Text = Field(max_length=500)
+
+
 class Lab(Strict):
     id: Slug
     title: Text
@@ -80,6 +111,16 @@ class Lab(Strict):
     steps: list[Text] = Field(min_length=1)
     acceptance_criteria: list[Text] = Field(min_length=1)
     evidence: list[EvidenceKind] = Field(min_length=1)
+    checks: list[LabCheck] = Field(default_factory=list, max_length=20)
+
+    @field_validator("checks")
+    @classmethod
+    def _unique_check_ids(cls, checks: list[LabCheck]):
+        ids = [c.id for c in checks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate check id {', '.join(duplicates)}")
+        return checks
 
 
 class ModuleMeta(Strict):
