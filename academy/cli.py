@@ -282,7 +282,13 @@ academy.add_command(token_group)
 @click.argument("email")
 @click.option("--name", required=True, help="Where the token will be used.")
 @click.option("--days", type=click.IntRange(1, 365), default=90, show_default=True, help="Days until it expires.")
-@click.option("--scope", type=click.Choice(TOKEN_SCOPES), default="read", show_default=True, help="write: also change.")
+@click.option(
+    "--scope",
+    type=click.Choice(TOKEN_SCOPES),
+    default="read",
+    show_default=True,
+    help="write: also change; lab: what academy-lab needs.",
+)
 def token_create(email, name, days, scope):
     """Create an API token for EMAIL and print it (it is shown only this once)."""
     from .api.tokens import TokenError, create_token, expiry

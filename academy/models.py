@@ -414,9 +414,7 @@ class ReadinessDecision(SQLModel, table=True):
     __tablename__ = "readiness_decision"
 
     id: int | None = Field(default=None, primary_key=True)
-    request_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("readiness_request.id"), nullable=False, unique=True)
-    )
+    request_id: int = Field(sa_column=Column(Integer, ForeignKey("readiness_request.id"), nullable=False, unique=True))
     decided_by: int = Field(sa_column=user_fk())
     outcome: str = Field(max_length=20)  # "ready" or "not_yet"
     rationale: str

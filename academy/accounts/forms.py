@@ -46,6 +46,7 @@ class TokenForm(FlaskForm):
         choices=[
             SelectChoice("read", "Read only"),
             SelectChoice("write", "Read and write (submit evidence, decide reviews)"),
+            SelectChoice("lab", "Lab checks and submissions (for academy-lab on your lab machine)"),
         ],
         default="read",
     )

@@ -107,11 +107,37 @@ class LabPath(Strict):
     lab_id: str = Field(max_length=80)
 
 
+class FileIn(Strict):
+    name: str = Field(min_length=1, max_length=200, description="A plain file name: out.txt, rules.yml, graph.png")
+    content_base64: str = Field(min_length=1, description="The file's bytes in base64 (at most 10 MB once decoded)")
+
+
+class CheckResultIn(Strict):
+    check_id: str = Field(max_length=80, description="The id of one of the lab's checks")
+    passed: bool
+    exit_status: int | None = Field(None, ge=-255, le=255, description="null when the command timed out")
+    timed_out: bool = False
+    seconds: float = Field(ge=0, le=3600)
+    output: str = Field(
+        "", max_length=20_000, description="stdout and stderr; the server keeps the last 4,000 characters"
+    )
+
+
+class CheckReportIn(Strict):
+    run_at: datetime = Field(description="When the checks ran, with its offset (UTC: ...Z)")
+    host: str = Field(min_length=1, max_length=80, description="The lab machine's name")
+    results: list[CheckResultIn] = Field(max_length=20)
+
+
 class EvidenceIn(Strict):
     evidence: str = Field(min_length=1, max_length=50_000, description="Markdown: what was done and seen")
     links: list[str] = Field(default_factory=list, max_length=10, description="http(s) addresses")
     request_key: str | None = Field(
         None, pattern=r"^[0-9a-f]{32}$", description="32 hex characters; the same key sent twice stores one attempt"
+    )
+    files: list[FileIn] = Field(default_factory=list, max_length=5, description="Attachments, as on the web form")
+    checks: CheckReportIn | None = Field(
+        None, description="The lab's checks as `academy-lab` ran them on the trainee's machine"
     )
 
 
@@ -122,6 +148,53 @@ class AttemptOut(BaseModel):
     number: int
     status: Literal["submitted", "withdrawn", "changes_requested", "approved"]
     submitted_at: datetime
+    checks_passed: int | None = Field(description="Checks reported as passed; null when no checks were sent")
+    checks_total: int | None = Field(description="The lab's checks; null when no checks were sent")
+
+
+LabState = Literal["not_started", "submitted", "changes_requested", "approved"]
+LAB_STATE = {
+    "Not started": "not_started",
+    "Submitted": "submitted",
+    "Changes requested": "changes_requested",
+    "Approved": "approved",
+}
+
+
+class MyLabOut(BaseModel):
+    lab_id: str
+    title: str
+    module_id: str
+    module_title: str
+    status: LabState
+    open: bool = Field(description="Whether the caller may submit it now (unlocked, not approved, not waiting)")
+    checks: int = Field(description="How many checks `academy-lab check` runs for it")
+
+
+class MyLabPage(PageOut):
+    items: list[MyLabOut]
+
+
+class CheckExpectOut(BaseModel):
+    exit_status: int
+    output_matches: str | None = Field(description="A Python regular expression the output must contain")
+    output_not_matches: str | None = Field(description="A Python regular expression the output must not contain")
+
+
+class CheckOut(BaseModel):
+    id: str
+    name: str
+    run: str = Field(description="The shell command, run with bash -c on the lab machine")
+    timeout_seconds: int
+    expect: CheckExpectOut
+    hint: str = Field(description="Shown when the check fails")
+
+
+class LabChecksOut(BaseModel):
+    lab_id: str
+    title: str
+    module_id: str
+    checks: list[CheckOut]
 
 
 # ------------------------------------------------------------------ reviews
@@ -130,6 +203,7 @@ class AttemptOut(BaseModel):
 class QueueQuery(PageQuery):
     cohort_id: int | None = Field(None, ge=1, le=2**31 - 1)
     lab_id: str | None = Field(None, max_length=80)
+    checks_passed: bool = Field(False, description="Only submissions sent with every lab check passed")
 
 
 class QueueItemOut(BaseModel):
@@ -145,6 +219,8 @@ class QueueItemOut(BaseModel):
     past_target: bool
     assigned_to_me: bool
     claimed_by: str | None
+    checks_passed: int | None = Field(description="Lab checks reported as passed; null when none were sent")
+    checks_total: int | None
 
 
 class QueuePage(PageOut):

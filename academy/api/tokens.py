@@ -61,12 +61,13 @@ def expires(row: ApiToken) -> datetime:
 def create_token(
     session: Session, *, user: User, name: str, scope: str, expires_at: datetime | None = None
 ) -> tuple[str, ApiToken]:
-    """The token itself (to show once) and its stored record; `scope` is "read" (GET only) or "write"."""
+    """The token itself (to show once) and its stored record; `scope` is "read" (GET only), "write", or "lab"
+    (what `academy-lab` needs: the caller, the catalogue, their labs, lab checks and submitting evidence)."""
     name = " ".join((name or "").split())
     if not 1 <= len(name) <= 80:
         raise TokenError("Name the token (at most 80 characters), so that you know later where it is used.")
     if scope not in TOKEN_SCOPES:
-        raise TokenError("Choose read only, or read and write.", "scope")
+        raise TokenError("Choose read only, read and write, or lab checks and submissions.", "scope")
     expires_at = expires_at or expiry()
     active = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
     if len(active) >= MAX_ACTIVE:

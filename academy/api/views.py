@@ -1,11 +1,15 @@
 """The endpoints. Each asks academy.policy, as the pages do; errors are JSON with the right status."""
 
+import base64
+import binascii
 import json
 import secrets
+from datetime import UTC
 
 from flask import abort, current_app, g, jsonify, request
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from .. import db
 from ..accounts.auth import Account
@@ -13,7 +17,9 @@ from ..accounts.services import roles_of
 from ..cohorts import queries as cohort_queries
 from ..cohorts import readiness
 from ..curriculum.store import catalogue
+from ..labchecks import services as labchecks
 from ..learning import services as learning
+from ..learning.attachments import AttachmentRefused, check_file
 from ..learning.queries import learning_path
 from ..models import Cohort, CohortTrainee, Decision, LabAttempt, User, utcnow
 from ..policy import managed_cohort_ids, may_review, may_view_cohort, may_view_trainee
@@ -36,6 +42,19 @@ me_tag, catalogue_tag = Tag(name="me", description="The caller"), Tag(name="cata
 labs_tag, reviews_tag = Tag(name="labs", description="Lab evidence"), Tag(name="reviews", description="Mentors")
 cohorts_tag = Tag(name="cohorts", description="Managers' view of cohorts")
 readiness_tag = Tag(name="readiness", description="Where trainees stand on the way to on-call")
+# What a token of scope "lab" (made for `academy-lab`) may call: the caller, the catalogue, their labs and checks,
+# and submitting lab evidence; nothing of anyone else's.
+LAB_SCOPE = {
+    "api.me",
+    "api.tracks",
+    "api.modules",
+    "api.module",
+    "api.my_progress",
+    "api.my_labs",
+    "api.lab_checks",
+    "api.submit_lab",
+}
+LAB_ONLY = "This token is for lab checks and submissions only (academy-lab). Create a token of another scope for this."
 
 
 def error(status: int, message: str, detail=None):
@@ -56,7 +75,9 @@ def authenticate():
         response.headers["WWW-Authenticate"] = 'Bearer realm="academy"'
         return response, status
     writing = request.method not in db.SAFE_METHODS
-    if writing and row.scope != "write":
+    if row.scope == "lab" and request.endpoint not in LAB_SCOPE:
+        abort(403, description=LAB_ONLY)
+    if writing and row.scope == "read":
         abort(403, description=READ_ONLY)
     note_use(db.session(), db.engine(), row, writing=writing)
     g.api_user = Account.of(user, roles_of(db.session(), user.id))
@@ -148,7 +169,7 @@ def my_progress(query: s.PageQuery):
     session, cat = db.session(), catalogue()
     path = learning_path(session, cat, caller().id)
     attempts = session.exec(
-        learning.select(LabAttempt).where(LabAttempt.trainee_id == caller().id).order_by(LabAttempt.number)
+        select(LabAttempt).where(LabAttempt.trainee_id == caller().id).order_by(LabAttempt.number)
     ).all()
     by_lab: dict[str, list] = {}
     for attempt in attempts:
@@ -174,17 +195,89 @@ def my_progress(query: s.PageQuery):
     return page_of(items, query)
 
 
+@api.get("/me/labs", tags=[me_tag, labs_tag], responses={200: s.MyLabPage})
+def my_labs(query: s.PageQuery):
+    """The caller's labs in their cohort's plan, in plan order, each with whether they may submit it now."""
+    session, cat = db.session(), catalogue()
+    path = learning_path(session, cat, caller().id)
+    attempts = session.exec(select(LabAttempt).where(LabAttempt.trainee_id == caller().id).order_by(LabAttempt.number))
+    by_lab: dict[str, list] = {}
+    for attempt in attempts:
+        by_lab.setdefault(attempt.lab_id, []).append(attempt)
+    items = []
+    for item in path.items if path.cohort else []:
+        for lab in item.module.labs:
+            status = s.LAB_STATE[learning.lab_status(by_lab.get(lab.id, []))]
+            items.append(
+                s.MyLabOut(
+                    lab_id=lab.id,
+                    title=lab.title,
+                    module_id=item.module.id,
+                    module_title=item.module.title,
+                    status=status,
+                    open=not item.missing and status in ("not_started", "changes_requested"),
+                    checks=len(lab.spec.checks),
+                ).model_dump()
+            )
+    return page_of(items, query)
+
+
+@api.get("/labs/<lab_id>/checks", tags=[labs_tag], responses={200: s.LabChecksOut})
+def lab_checks(path: s.LabPath):
+    """The lab's checks, as the curriculum declares them: what `academy-lab check` runs on the lab machine."""
+    lab = catalogue().lab(path.lab_id)
+    if lab is None:
+        abort(404, description="There is no lab with that id.")
+    checks = [
+        s.CheckOut(
+            id=c.id,
+            name=c.name,
+            run=c.run,
+            timeout_seconds=c.timeout_seconds,
+            expect=s.CheckExpectOut(**c.expect.model_dump()),
+            hint=c.hint,
+        )
+        for c in lab.spec.checks
+    ]
+    return s.LabChecksOut(lab_id=lab.id, title=lab.title, module_id=lab.module_id, checks=checks).model_dump()
+
+
+def decoded_files(files: list[s.FileIn]) -> list:
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    found = []
+    for f in files:
+        try:
+            data = base64.b64decode(f.content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise AttachmentRefused(f"“{f.name[:80]}” is not valid base64.") from None
+        found.append(check_file(f.name, data, max_bytes=limit))
+    return found
+
+
+def check_report(body: s.CheckReportIn) -> labchecks.CheckReport:
+    return labchecks.CheckReport(
+        run_at=body.run_at if body.run_at.tzinfo else body.run_at.replace(tzinfo=UTC),
+        host=body.host,
+        results=tuple(labchecks.ReportedCheck(**r.model_dump()) for r in body.results),
+    )
+
+
 @api.post("/labs/<lab_id>/attempts", tags=[labs_tag], responses={201: s.AttemptOut, 409: s.ErrorOut})
 def submit_lab(path: s.LabPath, body: s.EvidenceIn):
-    """Submit lab evidence (text and links; attach files through the web page). Resending the same
-    request_key returns the stored attempt instead of a second one."""
+    """Submit lab evidence: text, links, files (base64) and, from `academy-lab`, the lab's check results.
+    Resending the same request_key returns the stored attempt instead of a second one."""
     require(caller().has_role("trainee"), "Only trainees submit lab evidence.")
     cat, session = catalogue(), db.session()
     lab = cat.lab(path.lab_id)
     if lab is None:
         abort(404, description="There is no lab with that id.")
     key = body.request_key or secrets.token_hex(16)
+    if earlier := learning.by_request_key(session, LabAttempt, caller().id, key):
+        return attempt_out(earlier), 201
     try:
+        report = check_report(body.checks) if body.checks else None
+        if report:
+            labchecks.check_report(lab, report)
         attempt = learning.submit_lab(
             session,
             cat,
@@ -192,16 +285,18 @@ def submit_lab(path: s.LabPath, body: s.EvidenceIn):
             lab=lab,
             evidence=body.evidence,
             links_text="\n".join(body.links),
-            files=[],
+            files=decoded_files(body.files),
             request_key=key,
             max_files=current_app.config["MAX_ATTACHMENTS"],
             quota_bytes=int(current_app.config["STORAGE_QUOTA_BYTES"]),
         )
+        if report:
+            labchecks.record_results(session, attempt=attempt, lab=lab, report=report)
         session.commit()
     except (learning.LabClosed, learning.PrerequisitesMissing) as refused:
         session.rollback()
         return error(409, "Conflict", str(refused))
-    except learning.LearningError as refused:
+    except (learning.LearningError, labchecks.CheckReportRefused, AttachmentRefused) as refused:
         session.rollback()
         return error(422, "Invalid evidence", str(refused))
     except IntegrityError:
@@ -209,7 +304,11 @@ def submit_lab(path: s.LabPath, body: s.EvidenceIn):
         attempt = learning.by_request_key(session, LabAttempt, caller().id, key)
         if attempt is None:
             return error(409, "Conflict", "This lab is waiting for a mentor already.")
-    return s.AttemptOut.model_validate(attempt, from_attributes=True).model_dump(mode="json"), 201
+    return attempt_out(attempt), 201
+
+
+def attempt_out(attempt: LabAttempt) -> dict:
+    return s.AttemptOut.model_validate(attempt, from_attributes=True).model_dump(mode="json")
 
 
 # ------------------------------------------------------------------ reviews
@@ -229,6 +328,7 @@ def review_queue(query: s.QueueQuery):
         cohort_id=query.cohort_id,
         lab_id=query.lab_id,
         all_cohorts=user.has_role("admin"),
+        checks_passed=query.checks_passed,
     )
     out = [
         s.QueueItemOut(
@@ -244,6 +344,8 @@ def review_queue(query: s.QueueQuery):
             past_target=i.late,
             assigned_to_me=i.mine,
             claimed_by=i.claimed_by_name,
+            checks_passed=i.attempt.checks_passed,
+            checks_total=i.attempt.checks_total,
         ).model_dump(mode="json")
         for i in items
     ]

@@ -53,13 +53,17 @@ def review_queue(
     cohort_id: int | None = None,
     lab_id: str | None = None,
     all_cohorts: bool = False,
+    checks_passed: bool = False,
 ) -> list[QueueItem]:
-    """Assigned trainees first, then the others; oldest first within each."""
+    """Assigned trainees first, then the others; oldest first within each. `checks_passed`: only attempts sent
+    with every one of their lab's checks reported as passed."""
     query = queue_filter(mentor_id, all_cohorts=all_cohorts)
     if cohort_id:
         query = query.where(CohortTrainee.cohort_id == cohort_id)
     if lab_id:
         query = query.where(LabAttempt.lab_id == lab_id)
+    if checks_passed:
+        query = query.where(LabAttempt.checks_total > 0, LabAttempt.checks_passed == LabAttempt.checks_total)
     mine_first = case((CohortTrainee.mentor_id == mentor_id, 0), else_=1)
     rows = session.exec(query.order_by(mine_first, LabAttempt.submitted_at, LabAttempt.id)).all()
     cohorts = (

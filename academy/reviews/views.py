@@ -4,6 +4,7 @@ from flask_login import current_user
 from .. import db
 from ..curriculum.store import catalogue
 from ..inputs import id_or_none
+from ..labchecks.queries import results_of
 from ..learning.forms import ActionForm
 from ..learning.queries import attempt_views, module_journey
 from ..learning.services import claim_active, lab_attempts
@@ -31,6 +32,7 @@ def int_arg(name: str) -> int | None:
 def index():
     s, cat = db.session(), catalogue()
     cohort_id, lab_id = int_arg("cohort"), request.args.get("lab", "")[:80] or None
+    checks_passed = request.args.get("checks") == "passed"
     everyone = current_user.has_role("admin")  # an admin's queue holds the whole academy; a mentor's, their cohorts
     items = queries.review_queue(
         s,
@@ -40,6 +42,7 @@ def index():
         cohort_id=cohort_id,
         lab_id=lab_id,
         all_cohorts=everyone,
+        checks_passed=checks_passed,
     )
     cohorts = queries.served_cohorts(s, current_user.id)
     levels = queries.review_service_levels(
@@ -60,6 +63,7 @@ def index():
         labs=[lab for m in cat.ordered_modules() for lab in m.labs],
         cohort_id=cohort_id,
         lab_id=lab_id,
+        checks_passed=checks_passed,
         target=target_hours(),
         levels=levels,
         now=utcnow(),
@@ -101,6 +105,7 @@ def review(attempt_id: int, form: DecisionForm | None = None, ticked: list[int] 
         claimed=claim_active(attempt),
         claimer=s.get(User, attempt.claimed_by) if claim_active(attempt) else None,
         target=target_hours(),
+        check_results=results_of(s, [attempt.id])[attempt.id],
     ), status
 
 
