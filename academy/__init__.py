@@ -80,6 +80,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .credentials import bp as credentials_bp
     from .curriculum import store
     from .curriculum.render import render_text
+    from .labchecks.views import bp as labchecks_bp
     from .learning.views import bp as learning_bp
     from .links import href
     from .notifications.views import bp as notifications_bp
@@ -106,6 +107,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         credentials_bp,
         practicum_bp,
         readiness_bp,
+        labchecks_bp,
     ):
         app.register_blueprint(blueprint)
     if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):  # behind nginx: the client's address and scheme

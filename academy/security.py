@@ -17,6 +17,8 @@ PUBLIC_ENDPOINTS |= {
     f"credentials.{view}"
     for view in ("public", "credential_jwt", "credential_json", "status", "status_list", "issuer", "jwks")
 }
+# academy-lab is downloaded by a lab machine's pip, which has no session
+PUBLIC_ENDPOINTS.add("labchecks.archive")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"

@@ -261,3 +261,36 @@ def test_the_queue_filtered_by_all_checks_passed_keeps_only_those(client, token_
     assert "✓ 3 of 3 passed" in queue and "1 of 3 passed" not in queue
     api = call(client, token_for("mentor", "read"), "get", "/reviews?checks_passed=true").get_json()
     assert [i["checks_passed"] for i in api["items"]] == [3]
+
+
+def test_a_persons_data_export_holds_their_check_results(client, token_for, app):
+    call(client, token_for("trainee"), "post", f"/labs/{LAB}/attempts", json=evidence())
+    result = app.test_cli_runner().invoke(args=["academy", "export-user", "trainee@example.com"])
+    assert result.exit_code == 0, result.output
+    data = __import__("json").loads(result.output)
+    assert sorted(r["check_id"] for r in data["lab_check_results"]) == ["fails", "greets", "slow"]
+    assert data["lab_attempts"][0]["checks_host"] == "lab-vm-3"
+
+
+def test_a_module_page_lists_its_labs_checks_and_the_tool_page_says_how_to_run_them(as_role):
+    trainee = as_role("trainee")
+    module = trainee.get("/modules/check-demo").get_data(as_text=True)
+    assert "3 checks you can run on your lab machine" in module
+    assert "academy-lab check check-demo-lab" in module and "The machine greets" in module
+    assert "checks you can run" not in trainee.get("/modules/plain").get_data(as_text=True)
+    tool = trainee.get("/lab-tool").get_data(as_text=True)
+    assert "pipx install http://localhost/downloads/academy-lab.tar.gz" in tool
+    assert "academy-lab login http://localhost" in tool
+
+
+def test_the_tool_downloads_without_signing_in_as_the_same_bytes_each_time(client):
+    import io
+    import tarfile
+
+    first, second = client.get("/downloads/academy-lab.tar.gz"), client.get("/downloads/academy-lab.tar.gz")
+    assert first.status_code == 200 and first.mimetype == "application/gzip"
+    assert first.data == second.data
+    with tarfile.open(fileobj=io.BytesIO(first.data)) as archive:
+        names = archive.getnames()
+    assert "academy-lab/pyproject.toml" in names and "academy-lab/academy_lab/cli.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]

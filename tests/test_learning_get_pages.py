@@ -42,6 +42,8 @@ def get_pages(world: World, *, api: bool) -> list[str]:
             name = part.group(1)
             if name == "module_id":
                 return MODULE
+            if name == "lab_id":
+                return "linux-shell-lab"
             if name == "scenario_id":
                 return "checkout-bad-deploy"  # a drill scenario of the curriculum
             return world.welcome_token if name == "token" else str(world.ids[ids[name]])
