@@ -244,7 +244,7 @@ def test_the_mentor_sees_the_results_as_text_with_a_plain_warning_and_can_filter
     assert "Checks: 1 of 3 passed" in page
     assert "lab-vm-3" in page and "reported by the trainee's own machine" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
-    assert "⏱ timed out" in page
+    assert "✗ timed out" in page
     queue = mentor.get("/reviews").get_data(as_text=True)
     assert "✗ 1 of 3 passed" in queue and "not sent" in queue
     # only attempts with every check passed: none here, so the filtered queue says nothing matches
