@@ -73,6 +73,33 @@ def empty_tables(engine) -> None:
                 conn.execute(text(f'DELETE FROM "{table}"'))
 
 
+@contextmanager
+def served(app):
+    """The app served on a free port of 127.0.0.1 in a thread, for a browser or a real client: its address."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@contextmanager
+def own_app(database_url, **overrides):
+    """An app of the test's own settings (another curriculum, CSRF on), on the migrated database, emptied."""
+    app = make_app(database_url, **overrides)
+    engine = app.extensions["academy.engine"]
+    empty_tables(engine)
+    yield app
+    engine.dispose()
+
+
 def make_app(database_url, **overrides):
     config = {
         "TESTING": True,

@@ -1,7 +1,9 @@
 """A small curriculum whose lab declares checks that pass, fail and time out, for the lab-check tests."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
+from tests.conftest import own_app
 from tests.curriculum_factory import module_text, write_curriculum
 
 CHECKED_LAB = """\
@@ -70,3 +72,10 @@ def checked_curriculum(root: Path) -> Path:
             "03-later.md": module_text("later", order=3, prerequisites="[plain]", extra=LOCKED_LAB),
         },
     )
+
+
+@contextmanager
+def checked_app(database_url, folder: Path, **overrides):
+    """An app serving the checked curriculum written into `folder`."""
+    with own_app(database_url, CURRICULUM_DIR=str(checked_curriculum(folder)), **overrides) as app:
+        yield app

@@ -10,31 +10,24 @@ from datetime import timedelta
 
 import pytest
 from sqlmodel import select
-from werkzeug.serving import make_server
 
 from academy.models import ApiToken, CheckResult, LabAttempt, utcnow
-from tests.conftest import REPO, empty_tables, make_app
-from tests.labchecks_factory import checked_curriculum
+from tests.conftest import REPO, served
+from tests.labchecks_factory import checked_app
 
 LAB = "check-demo-lab"
 
 
 @pytest.fixture
 def app(migrated, tmp_path):
-    app = make_app(migrated, CURRICULUM_DIR=str(checked_curriculum(tmp_path / "curriculum")))
-    empty_tables(app.extensions["academy.engine"])
-    yield app
-    app.extensions["academy.engine"].dispose()
+    with checked_app(migrated, tmp_path / "curriculum") as app:
+        yield app
 
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

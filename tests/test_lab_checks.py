@@ -8,20 +8,15 @@ import pytest
 from sqlmodel import select
 
 from academy.models import Attachment, CheckResult, LabAttempt, utcnow
-from tests.conftest import make_app
-from tests.labchecks_factory import checked_curriculum
+from tests.labchecks_factory import checked_app
 
 LAB = "check-demo-lab"
 
 
 @pytest.fixture
 def app(migrated, tmp_path):
-    from tests.conftest import empty_tables
-
-    app = make_app(migrated, CURRICULUM_DIR=str(checked_curriculum(tmp_path / "curriculum")))
-    empty_tables(app.extensions["academy.engine"])
-    yield app
-    app.extensions["academy.engine"].dispose()
+    with checked_app(migrated, tmp_path / "curriculum") as app:
+        yield app
 
 
 @pytest.fixture

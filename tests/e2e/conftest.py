@@ -9,15 +9,13 @@ import hashlib
 import json
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, empty_tables, make_app
+from tests.conftest import PASSWORD, own_app, served
 
 CHROMIUM = os.environ.get("ACADEMY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,21 +53,14 @@ def browser():
 @pytest.fixture
 def app(migrated):
     """The browser tests' app runs as in production: CSRF protection on."""
-    app = make_app(migrated, WTF_CSRF_ENABLED=True)
-    engine = app.extensions["academy.engine"]
-    empty_tables(engine)
-    yield app
-    engine.dispose()
+    with own_app(migrated, WTF_CSRF_ENABLED=True) as app:
+        yield app
 
 
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture

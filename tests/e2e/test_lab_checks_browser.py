@@ -5,9 +5,8 @@ Every page at 1280 and 390 px, checked with axe."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import empty_tables, make_app
 from tests.e2e.conftest import keep_screenshot, phone_problems, sign_in_as, visit
-from tests.labchecks_factory import checked_curriculum
+from tests.labchecks_factory import checked_app
 from tests.test_academy_lab_live import tool
 
 LAB = "check-demo-lab"
@@ -15,10 +14,8 @@ LAB = "check-demo-lab"
 
 @pytest.fixture
 def app(migrated, tmp_path):
-    app = make_app(migrated, WTF_CSRF_ENABLED=True, CURRICULUM_DIR=str(checked_curriculum(tmp_path / "curriculum")))
-    empty_tables(app.extensions["academy.engine"])
-    yield app
-    app.extensions["academy.engine"].dispose()
+    with checked_app(migrated, tmp_path / "curriculum", WTF_CSRF_ENABLED=True) as app:
+        yield app
 
 
 @pytest.fixture(params=[1280, 390], ids=["desktop", "phone"])
