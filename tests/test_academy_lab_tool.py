@@ -478,3 +478,11 @@ def test_it_builds_offline_and_installs_alone_in_a_fresh_venv(tmp_path):
 
     version = subprocess.run([venv / "bin" / "academy-lab", "--version"], capture_output=True, text=True, timeout=30)
     assert version.stdout.strip() == "academy-lab 1.0.0"
+
+
+def test_output_no_database_could_hold_is_sent_as_text():
+    """A check that prints a NUL byte or bytes that are not UTF-8 still reports: the academy refuses NUL in JSON."""
+    from academy_lab import runner
+
+    exit_status, timed_out, output = runner.execute(r"printf 'a\0b\377c'", 5)
+    assert (exit_status, timed_out, output) == (0, False, "a\ufffdb\ufffdc")

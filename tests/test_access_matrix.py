@@ -94,6 +94,7 @@ PROBES = (
     Probe("submission", "POST", "/reviews/<int:attempt_id>/claim", forbidden=NOT_REVIEWERS, **SUBMISSION),
     Probe("submission", "POST", "/reviews/<int:attempt_id>/release", forbidden=NOT_REVIEWERS, **SUBMISSION),
     Probe("submission", "POST", "/lab-attempts/<int:attempt_id>/withdraw", forbidden=NOT_OWNER, **SUBMISSION),
+    Probe("submission", "POST", "/api/v1/attempts/<int:attempt_id>/withdraw", forbidden=NOT_OWNER, **SUBMISSION),
     Probe(
         "submission",
         "POST",

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 
 import pytest
 from openapi_spec_validator import validate
@@ -85,8 +86,85 @@ def test_the_openapi_document_is_valid_openapi_3(client):
 def test_the_reference_page_lists_every_endpoint(as_role, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     html = as_role("trainee").get("/api/docs").get_data(as_text=True)
-    for path in spec["paths"]:
+    for path, methods in spec["paths"].items():
         assert f"<code>{path}</code>" in html
+        for op in methods.values():
+            assert f"Operation id <code>{op['operationId']}</code>" in html
+    assert "AttemptStatus: submitted, withdrawn, changes_requested, approved" in html
+
+
+def operations(spec: dict) -> list[tuple[str, str, dict]]:
+    return [(method, path, op) for path, methods in spec["paths"].items() for method, op in methods.items()]
+
+
+def test_every_operation_has_its_own_camel_case_operation_id(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    ids = [op.get("operationId", "") for _, _, op in operations(spec)]
+    assert all(re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)+", i) for i in ids), ids
+    assert len(set(ids)) == len(ids)
+    by_route = {(method, path): op["operationId"] for method, path, op in operations(spec)}
+    assert by_route[("post", "/api/v1/reviews/{attempt_id}/decision")] == "decideReview"
+    assert by_route[("post", "/api/v1/attempts/{attempt_id}/withdraw")] == "withdrawLabAttempt"
+
+
+def test_the_document_has_no_schema_that_no_operation_uses(client):
+    from academy.api.docs import refs
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    reachable, waiting = set(), refs(spec["paths"])
+    while waiting:
+        name = waiting.pop()
+        assert name in schemas, f"a $ref to a schema the document lacks: {name}"
+        if name not in reachable:
+            reachable.add(name)
+            waiting |= refs(schemas[name])
+    assert set(schemas) == reachable
+    assert "ValidationErrorModel" not in schemas  # flask-openapi3's, never answered: 422s are ErrorOut
+
+
+def test_the_document_names_its_server_the_sites_root(migrated, client):
+    from tests.conftest import make_app
+
+    assert client.get("/api/v1/openapi.json").get_json()["servers"] == [
+        {"url": "/", "description": "The academy that serves this document"}
+    ]
+    configured = make_app(migrated, BASE_URL="https://academy.example.com/")
+    spec = configured.test_client().get("/api/v1/openapi.json").get_json()
+    assert spec["servers"] == [{"url": "https://academy.example.com", "description": "This academy"}]
+    assert all(path.startswith("/api/v1/") for path in spec["paths"])  # server url + path = the endpoint
+    configured.extensions["academy.engine"].dispose()
+
+
+def test_every_state_is_a_named_enum_spelled_one_way(client):
+    from academy.api import schemas as s
+    from academy.learning.queries import MODULE_STATES
+    from academy.readiness.queries import STAGES
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    components = spec["components"]["schemas"]
+    enums = {name: c["enum"] for name, c in components.items() if "enum" in c}
+    assert enums == {
+        "LabState": ["not_started", "submitted", "changes_requested", "approved"],
+        "ModuleState": ["locked", "not_started", "in_progress", "submitted", "changes_requested", "done"],
+        "Stage": ["learning", "practising", "ready_for_review", "ready_for_on_call"],
+        "DecisionOutcome": ["approved", "changes_requested"],
+        "AttemptStatus": ["submitted", "withdrawn", "changes_requested", "approved"],
+    }
+    codes = [code for values in enums.values() for code in values]
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", code) for code in codes)
+    # every word the pages use has its code: the API never answers a page's word, nor fails on one
+    assert set(s.MODULE_STATE) == set(MODULE_STATES) and set(s.STAGE) == set(STAGES)
+    assert set(s.LAB_STATE.values()) == set(s.LabState)
+    text = json.dumps(spec)
+    for words in ("Changes requested", "changes requested", "ready for review", "Not started", "In progress"):
+        assert f'"{words}"' not in text
+    ref = "#/components/schemas/"
+    progress = components["ProgressOut"]["properties"]
+    assert progress["status"]["$ref"] == f"{ref}ModuleState"
+    assert components["LabStatusOut"]["properties"]["status"]["$ref"] == f"{ref}LabState"
+    assert components["MatrixRowOut"]["properties"]["cells"]["additionalProperties"]["$ref"] == f"{ref}ModuleState"
+    assert components["DecisionOut"]["properties"]["outcome"]["$ref"] == f"{ref}DecisionOutcome"
 
 
 # ------------------------------------------------------------------ tokens
@@ -194,9 +272,10 @@ def test_trainee_submits_evidence_once_per_request_key_and_sees_progress(api, ac
     db_session.rollback()
     busy = api("trainee", "post", f"/labs/{LAB}/attempts", json={"evidence": "another"})
     assert busy.status_code == 409 and "waiting for a mentor" in busy.get_json()["detail"]
+    assert f"POST /api/v1/attempts/{first.get_json()['id']}/withdraw (withdrawLabAttempt)" in busy.get_json()["detail"]
     progress = api("trainee", "get", "/me/progress?per_page=100").get_json()["items"]
     shell = next(p for p in progress if p["module_id"] == MODULE)
-    assert shell["labs"] == [{"lab_id": LAB, "status": "Submitted"}] and shell["status"] == "Submitted"
+    assert shell["labs"] == [{"lab_id": LAB, "status": "submitted"}] and shell["status"] == "submitted"
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ def test_an_unknown_trainee_or_someone_who_is_no_trainee_is_not_found(api, stage
 
 def test_a_graduate_has_the_day_they_were_decided_ready_and_when_their_checklist_was_complete(api, staged):
     body = api("trainee2", f"/trainees/{staged.trainee2.id}/readiness").get_json()
-    assert body["stage"] == "ready for on-call"
+    assert body["stage"] == "ready_for_on_call"
     assert body["graduated_on"] == TODAY.isoformat()
     assert body["forecast"] == TODAY.isoformat()  # complete: the day it was
     assert body["pending_request_id"] is None
@@ -119,7 +119,7 @@ def test_a_cohorts_readiness_for_its_manager(api, staged):
     response = api("manager", f"/cohorts/{staged.cohort.id}/readiness")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["stages"] == {"learning": 0, "practising": 1, "ready for review": 0, "ready for on-call": 1}
+    assert body["stages"] == {"learning": 0, "practising": 1, "ready_for_review": 0, "ready_for_on_call": 1}
     assert body["total"] == 2 and body["page"] == 1
     rows = {r["name"]: r for r in body["items"]}
     assert set(rows) == {"Trainee", "Trainee2"}
@@ -128,7 +128,7 @@ def test_a_cohorts_readiness_for_its_manager(api, staged):
     assert rows["Trainee2"] | {"trainee_id": 0} == {
         "trainee_id": 0,
         "name": "Trainee2",
-        "stage": "ready for on-call",
+        "stage": "ready_for_on_call",
         "done": rows["Trainee2"]["total"],
         "total": rows["Trainee2"]["total"],
         "graduated_on": TODAY.isoformat(),
@@ -173,6 +173,8 @@ def test_the_readiness_endpoints_are_in_the_openapi_document(client):
     assert "readiness" in trainee["tags"] and "readiness" in cohort["tags"]
     assert {"200", "403", "404"} <= set(trainee["responses"]) and {"200", "403", "404"} <= set(cohort["responses"])
     schemas = spec["components"]["schemas"]
-    stage = schemas["TraineeReadinessOut"]["properties"]["stage"]
-    assert set(stage["enum"]) == {"learning", "practising", "ready for review", "ready for on-call"}
+    for model in ("TraineeReadinessOut", "CohortTraineeReadinessOut"):
+        assert schemas[model]["properties"]["stage"] == {"$ref": "#/components/schemas/Stage"}
+    assert schemas["Stage"]["enum"] == ["learning", "practising", "ready_for_review", "ready_for_on_call"]
+    assert set(schemas["StageCounts"]["properties"]) == set(schemas["Stage"]["enum"])
     assert "not enough activity" in schemas["CohortTraineeReadinessOut"]["properties"]["forecast"]["description"]

@@ -1,11 +1,85 @@
 """What the API accepts and answers, as pydantic models: the OpenAPI document is generated from these."""
 
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..learning.services import REVEAL_ANSWERS_AFTER
+
 Text = str
+
+
+# ------------------------------------------------------------------ states: one spelling each, snake_case codes
+# The pages say "Changes requested" or "ready for on-call"; the API says the code, and each vocabulary is a named
+# enum in the document. The maps below turn the pages' words into codes at the API's edge (tests/test_api.py
+# checks that they cover every word the pages use).
+
+
+class LabState(StrEnum):
+    """Where a lab stands for the caller: its latest attempt that was not withdrawn."""
+
+    NOT_STARTED = "not_started"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+
+
+class ModuleState(StrEnum):
+    """Where a module stands for a trainee, as their learning path and their cohort's matrix say it."""
+
+    LOCKED = "locked"
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    DONE = "done"
+
+
+class Stage(StrEnum):
+    """A trainee's stage on the way to on-call."""
+
+    LEARNING = "learning"
+    PRACTISING = "practising"
+    READY_FOR_REVIEW = "ready_for_review"
+    READY_FOR_ON_CALL = "ready_for_on_call"
+
+
+class DecisionOutcome(StrEnum):
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+
+
+class AttemptStatus(StrEnum):
+    """One lab attempt: waiting for a mentor, withdrawn by the trainee, or decided."""
+
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+
+
+LAB_STATE = {  # academy.learning.services.lab_status
+    "Not started": LabState.NOT_STARTED,
+    "Submitted": LabState.SUBMITTED,
+    "Changes requested": LabState.CHANGES_REQUESTED,
+    "Approved": LabState.APPROVED,
+}
+MODULE_STATE = {  # academy.learning.queries.MODULE_STATES
+    "locked": ModuleState.LOCKED,
+    "not started": ModuleState.NOT_STARTED,
+    "in progress": ModuleState.IN_PROGRESS,
+    "submitted": ModuleState.SUBMITTED,
+    "changes requested": ModuleState.CHANGES_REQUESTED,
+    "done": ModuleState.DONE,
+}
+STAGE = {  # academy.readiness.queries.STAGES
+    "learning": Stage.LEARNING,
+    "practising": Stage.PRACTISING,
+    "ready for review": Stage.READY_FOR_REVIEW,
+    "ready for on-call": Stage.READY_FOR_ON_CALL,
+}
 
 
 class Strict(BaseModel):
@@ -87,12 +161,12 @@ class ModulePath(Strict):
 
 class LabStatusOut(BaseModel):
     lab_id: str
-    status: Literal["Not started", "Submitted", "Changes requested", "Approved"]
+    status: LabState
 
 
 class ProgressOut(BaseModel):
     module_id: str
-    status: Literal["Locked", "Not started", "In progress", "Submitted", "Changes requested", "Done"]
+    status: ModuleState
     due_date: date | None
     read_at: datetime | None
     completed_at: datetime | None
@@ -146,19 +220,19 @@ class AttemptOut(BaseModel):
     lab_id: str
     module_id: str
     number: int
-    status: Literal["submitted", "withdrawn", "changes_requested", "approved"]
+    status: AttemptStatus
     submitted_at: datetime
     checks_passed: int | None = Field(description="Checks reported as passed; null when no checks were sent")
     checks_total: int | None = Field(description="The lab's checks; null when no checks were sent")
 
 
-LabState = Literal["not_started", "submitted", "changes_requested", "approved"]
-LAB_STATE = {
-    "Not started": "not_started",
-    "Submitted": "submitted",
-    "Changes requested": "changes_requested",
-    "Approved": "approved",
-}
+class ModuleReadOut(BaseModel):
+    module_id: str
+    status: ModuleState
+    read_at: datetime
+    completed_at: datetime | None = Field(
+        description="When it was complete: read, its knowledge check passed and its labs approved; null until then"
+    )
 
 
 class MyLabOut(BaseModel):
@@ -197,6 +271,56 @@ class LabChecksOut(BaseModel):
     checks: list[CheckOut]
 
 
+# ------------------------------------------------------------------ knowledge checks
+
+
+class QuestionOut(BaseModel):
+    id: str
+    prompt: str = Field(description="Markdown")
+    choices: dict[str, str] = Field(description="Choice key -> the choice, in Markdown")
+    multiple: bool = Field(description="More than one choice is right: pick all of them")
+
+
+class KnowledgeCheckOut(BaseModel):
+    module_id: str
+    pass_threshold: float = Field(description="The share of questions that must be right to pass, 0 to 1")
+    questions: list[QuestionOut]
+
+
+ChoiceKeys = Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=20)]
+
+
+class KnowledgeCheckIn(Strict):
+    answers: dict[Annotated[str, Field(max_length=80)], ChoiceKeys] = Field(
+        max_length=100, description="Question id -> the keys of the chosen choices; every question needs an answer"
+    )
+    request_key: str | None = Field(
+        None, pattern=r"^[0-9a-f]{32}$", description="32 hex characters; the same key sent twice stores one attempt"
+    )
+
+
+class QuestionResultOut(BaseModel):
+    question_id: str
+    right: bool
+    chosen: list[str]
+    answer: list[str] | None = Field(description="The right choices' keys; null until the answers are revealed")
+    explanation: str | None = Field(description="Markdown; null until the answers are revealed")
+
+
+class KnowledgeCheckResultOut(BaseModel):
+    attempt_id: int
+    module_id: str
+    correct: int
+    total: int
+    score: float = Field(description="correct / total, 0 to 1")
+    passed: bool
+    answers_revealed: bool = Field(
+        description="The right answers and explanations are given once the caller passed this check or tried it "
+        f"{REVEAL_ANSWERS_AFTER} times, as on the result page; before that only which questions were right"
+    )
+    questions: list[QuestionResultOut]
+
+
 # ------------------------------------------------------------------ reviews
 
 
@@ -232,7 +356,7 @@ class AttemptPath(Strict):
 
 
 class DecisionIn(Strict):
-    outcome: Literal["approved", "changes_requested"]
+    outcome: DecisionOutcome
     comment: str = Field("", max_length=20_000, description="Needed when requesting changes")
     criteria: list[int] = Field(
         default_factory=list, max_length=50, description="Indexes of the acceptance criteria the mentor found met"
@@ -242,7 +366,7 @@ class DecisionIn(Strict):
 class DecisionOut(BaseModel):
     id: int
     attempt_id: int
-    outcome: str
+    outcome: DecisionOutcome
     comment: str
     criteria: list[int]
     decided_at: datetime
@@ -273,7 +397,7 @@ class MatrixRowOut(BaseModel):
     name: str
     mentor: str | None
     done: int
-    cells: dict[str, Literal["locked", "not started", "in progress", "submitted", "changes requested", "done"]]
+    cells: dict[str, ModuleState] = Field(description="Module id -> the trainee's state of that module")
 
 
 class MatrixPage(PageOut):
@@ -293,7 +417,6 @@ class AtRiskPage(PageOut):
 
 # ------------------------------------------------------------------ readiness
 
-Stage = Literal["learning", "practising", "ready for review", "ready for on-call"]
 FORECAST = (
     "The day the readiness checklist is complete: when it is, the day its last item was signed off; otherwise the "
     "day it would be at the trainee's own pace (the plan's modules at their pace since the cohort started, the "
@@ -336,6 +459,15 @@ class CohortTraineeReadinessOut(BaseModel):
     forecast: date | None = Field(description=FORECAST)
 
 
+class StageCounts(BaseModel):
+    """Trainees of the whole cohort at each stage (the funnel): one field per Stage."""
+
+    learning: int
+    practising: int
+    ready_for_review: int
+    ready_for_on_call: int
+
+
 class CohortReadinessPage(PageOut):
-    stages: dict[str, int] = Field(description="Trainees of the whole cohort at each stage: the funnel")
+    stages: StageCounts = Field(description="Trainees of the whole cohort at each stage: the funnel")
     items: list[CohortTraineeReadinessOut]

@@ -156,4 +156,5 @@ def shell() -> str:
 
 
 def decode(output: bytes) -> str:
-    return output.decode("utf-8", errors="replace")
+    """Text the academy can keep: invalid UTF-8 and NUL bytes (which no database text holds) become U+FFFD."""
+    return output.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
