@@ -86,7 +86,37 @@ def cross_check(tracks: list[Track], parsed: list[ParsedModule]) -> list[Problem
         problems.append(
             Problem(first.path, line_of(first.lines, ["prerequisites"]), "prerequisite cycle: " + " -> ".join(cycle))
         )
+    problems.extend(tool_problems(by_id))
     problems.extend(link_problems(list(by_id.values())))
+    return problems
+
+
+def taught_before(module_id: str, by_id: dict[str, ParsedModule]) -> set[str]:
+    """The tools a trainee has been taught by the time they do this module's labs: its own and those of every
+    prerequisite, direct or indirect."""
+    taught, seen, todo = set(), set(), [module_id]
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in by_id:
+            continue
+        seen.add(current)
+        taught.update(by_id[current].meta.teaches_tools)
+        todo.extend(by_id[current].meta.prerequisites)
+    return taught
+
+
+def tool_problems(by_id: dict[str, ParsedModule]) -> list[Problem]:
+    """A lab that uses a tool nothing before it teaches: the trainee meets it cold."""
+    problems = []
+    for p in by_id.values():
+        taught = taught_before(p.meta.id, by_id)
+        for i, lab in enumerate(p.meta.labs):
+            for j, tool in enumerate(lab.uses_tools):
+                if tool not in taught:
+                    teachers = sorted(m for m, other in by_id.items() if tool in other.meta.teaches_tools)
+                    fix = f"add one of {', '.join(teachers)} to the prerequisites" if teachers else "teach it first"
+                    message = f"lab {lab.id} uses {tool}, which neither this module nor its prerequisites teach: {fix}"
+                    problems.append(Problem(p.path, line_of(p.lines, ["labs", i, "uses_tools", j]), message))
     return problems
 
 

@@ -112,6 +112,8 @@ class Lab(Strict):
     acceptance_criteria: list[Text] = Field(min_length=1)
     evidence: list[EvidenceKind] = Field(min_length=1)
     checks: list[LabCheck] = Field(default_factory=list, max_length=20)
+    # the tools a trainee must already know to do the lab: this module or a prerequisite must teach each
+    uses_tools: list[Slug] = Field(default_factory=list)
 
     @field_validator("checks")
     @classmethod
@@ -134,6 +136,7 @@ class ModuleMeta(Strict):
     summary: Text | None = None
     quiz: Quiz | None = None
     labs: list[Lab] = Field(default_factory=list)
+    teaches_tools: list[Slug] = Field(default_factory=list)  # tools this module teaches, for its labs and later ones
 
     @model_validator(mode="after")
     def _unique_lab_ids(self):
