@@ -30,6 +30,15 @@ def id_or_400(raw: str | None, what: str) -> int:
     return found
 
 
+def ticked_or_422(raw: list[str], what: str) -> list[int]:
+    """The indexes a reviewer ticked (a lab's criteria, a rubric's items): digits only, at most 50, or a 422 that
+    changes nothing; whether each index exists is the service's to say."""
+    ticked = [i for i in map(id_or_none, raw[:50]) if i is not None]
+    if len(ticked) != len(raw):
+        abort(422, description=f"The ticked {what} are not ones of this form. Nothing was changed.")
+    return ticked
+
+
 def flag_or_400(raw: str | None, what: str) -> bool:
     """A form's 0/1 switch; anything else is refused rather than read as "off"."""
     if raw not in ("0", "1"):

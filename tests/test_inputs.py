@@ -63,3 +63,14 @@ def test_the_shape_check_is_linear_in_the_length_of_the_value():
     started = time.perf_counter()
     assert not inputs.shaped_like_email("a@" + "." * 1_000_000 + "@")
     assert time.perf_counter() - started < 2
+
+
+def test_ticked_indexes_are_digits_or_the_request_is_refused(app):
+    from werkzeug.exceptions import UnprocessableEntity
+
+    from academy.inputs import ticked_or_422
+
+    assert ticked_or_422(["0", "2"], "criteria") == [0, 2]
+    for junk in (["1", "x"], ["-1"], ["1" * 12], ["0"] * 51):
+        with pytest.raises(UnprocessableEntity, match="The ticked criteria are not ones of this form"):
+            ticked_or_422(junk, "criteria")

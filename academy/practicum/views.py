@@ -11,7 +11,7 @@ from sqlmodel import select
 from .. import db
 from ..curriculum.practicum import DRILL_ROLE_NAMES
 from ..curriculum.store import catalogue
-from ..inputs import id_or_none
+from ..inputs import id_or_none, ticked_or_422
 from ..learning.forms import ActionForm
 from ..local_time import reader_zone
 from ..models import DRILL_ROLES, PracticeDecision, PracticeEntry, User, UserRole, utcnow
@@ -163,10 +163,7 @@ def decide(entry_id: int):
     found = entry_or_404(entry_id)
     authorize(may_decide_practice(current_user, found), f"decision on practice entry {entry_id}")
     form = EntryDecisionForm()
-    raw = request.form.getlist("criterion")
-    ticked = [c for c in map(id_or_none, raw[:50]) if c is not None]
-    if len(ticked) != len(raw):
-        abort(422, description="The ticked items are not ones of this rubric. Nothing was changed.")
+    ticked = ticked_or_422(request.form.getlist("criterion"), "rubric items")
     outcome = {"confirm": "confirmed", "send_back": "changes_requested"}.get(request.form.get("outcome", ""), "")
     if not form.validate_on_submit():
         return entry(entry_id, form, ticked, 400)

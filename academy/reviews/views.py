@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from .. import db
 from ..curriculum.store import catalogue
-from ..inputs import id_or_none
+from ..inputs import id_or_none, ticked_or_422
 from ..labchecks.queries import results_of
 from ..learning.forms import ActionForm
 from ..learning.queries import attempt_views, module_journey
@@ -114,10 +114,7 @@ def decide(attempt_id: int):
     attempt = attempt_or_404(attempt_id)
     authorize(may_review(current_user, attempt.trainee_id), f"decision on attempt {attempt_id}")
     form = DecisionForm()
-    raw_criteria = request.form.getlist("criterion")
-    ticked = [c for c in map(id_or_none, raw_criteria[:50]) if c is not None]
-    if len(ticked) != len(raw_criteria):
-        abort(422, description="The ticked criteria are not ones of this lab. Nothing was changed.")
+    ticked = ticked_or_422(request.form.getlist("criterion"), "criteria")
     outcome = {"approve": "approved", "request_changes": "changes_requested"}.get(request.form.get("outcome", ""), "")
     s = db.session()
     if not form.validate_on_submit():
