@@ -26,7 +26,9 @@ def test_a_lab_may_use_what_its_module_or_an_indirect_prerequisite_teaches(runne
             "01-a.md": module_text("a", extra="teaches_tools: [docker]\n"),
             "02-b.md": module_text("b", order=2, prerequisites="[a]", extra="teaches_tools: [promtool]\n"),
             "03-c.md": module_text("c", order=3, prerequisites="[b]", extra=lab_using("docker", "promtool")),
-            "04-d.md": module_text("d", order=4, extra="teaches_tools: [kubectl]\n" + lab_using("kubectl", lab_id="own-tool")),
+            "04-d.md": module_text(
+                "d", order=4, extra="teaches_tools: [kubectl]\n" + lab_using("kubectl", lab_id="own-tool")
+            ),
         },
     )
     result = check(runner, tmp_path)
