@@ -4,6 +4,8 @@ approved, practice entries confirmed by a mentor, a whole checklist complete."""
 import uuid
 from datetime import timedelta
 
+from sqlmodel import select
+
 from academy.models import LabAttempt, ModuleProgress, PracticeDecision, PracticeEntry, utcnow
 
 
@@ -12,12 +14,13 @@ def catalogue_of(app):
 
 
 def finish_modules(people, trainee, module_ids, catalogue) -> None:
-    """Each module read, passed and complete, each of its labs approved."""
+    """Each module read, passed and complete, each of its labs approved (a lab tried already is left as it is)."""
     now = utcnow()
     with people.session() as s:
+        tried = set(s.exec(select(LabAttempt.lab_id).where(LabAttempt.trainee_id == trainee.id)).all())
         for mid in module_ids:
             s.merge(ModuleProgress(trainee_id=trainee.id, module_id=mid, opened_at=now, read_at=now, completed_at=now))
-            for lab in catalogue.get(mid).labs:
+            for lab in (lab for lab in catalogue.get(mid).labs if lab.id not in tried):
                 s.add(
                     LabAttempt(
                         trainee_id=trainee.id,
