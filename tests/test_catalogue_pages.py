@@ -107,3 +107,11 @@ def signed_in_client(app):
     client = app.test_client()
     sign_in(client, "reader@example.com")
     return client
+
+
+def test_a_labs_summary_reads_as_markdown_on_its_module_page(as_role, app):
+    from academy.curriculum.render import render_inline
+
+    assert str(render_inline("see *Lab material* and `jq`")) == "see <em>Lab material</em> and <code>jq</code>"
+    page = as_role("mentor").get("/modules/incident-roles").get_data(as_text=True)
+    assert "<em>Lab material</em>" in page and "*Lab material*" not in page
