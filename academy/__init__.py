@@ -79,7 +79,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .api.views import api
     from .credentials import bp as credentials_bp
     from .curriculum import store
-    from .curriculum.render import render_inline, render_text
+    from .curriculum.render import render_text
     from .labchecks.views import bp as labchecks_bp
     from .learning.views import bp as learning_bp
     from .links import href
@@ -119,7 +119,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     metrics.init_app(app)
     app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely
-    app.jinja_env.filters["inline_markdown"] = render_inline  # one line of curriculum text, such as a lab's summary
     app.jinja_env.filters["href"] = href  # evidence links as typed: a valid URL in the href
     from . import formatting, policy
 

@@ -61,6 +61,7 @@ class RenderedLab:
     module_id: str
     steps_html: tuple[Markup, ...]
     criteria_html: tuple[Markup, ...]
+    summary_html: Markup | None = None
 
     @property
     def id(self) -> str:
@@ -182,6 +183,7 @@ def render_module(parsed: ParsedModule, module_ids: dict[str, str]) -> Module:
             module_id=meta.id,
             steps_html=tuple(render_inline(s) for s in lab.steps),
             criteria_html=tuple(render_inline(c) for c in lab.acceptance_criteria),
+            summary_html=render_inline(lab.summary) if lab.summary else None,
         )
         for lab in meta.labs
     )
