@@ -394,6 +394,14 @@ def test_matrix_filters_by_track(app, live):
     assert re.findall(r'<td class="cell cell-([a-z-]+)"', bob) == ["changes-requested"]
 
 
+@pytest.mark.parametrize(("columns", "trainees"), [(1, 15), (26, 15), (29, 13), (45, 8), (90, 5), (400, 5)])
+def test_a_longer_plan_shows_fewer_trainees_per_page_of_the_matrix(columns, trainees):
+    """A page of the matrix stays near 400 cells however many modules the plan has, with at least 5 rows."""
+    from academy.cohorts.views import matrix_page_size
+
+    assert matrix_page_size(columns) == trainees
+
+
 def test_matrix_is_shown_a_page_of_trainees_at_a_time_keeping_the_order_and_track(app, live, monkeypatch):
     monkeypatch.setattr("academy.cohorts.views.MATRIX_PAGE", 2)
     client = signed_in(app, "mona@example.com")

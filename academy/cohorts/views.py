@@ -85,7 +85,7 @@ def cohort(cohort_id: int):
         rows.sort(key=lambda r: (-r.done, r.name))
     elif sort == "ready":
         rows.sort(key=lambda r: soonest_ready(ready.trainees[r.trainee_id], r.name))
-    matrix = page_of(rows, request.args.get("page", 1, type=int), MATRIX_PAGE)
+    matrix = page_of(rows, request.args.get("page", 1, type=int), matrix_page_size(len(columns)))
     burn = queries.burn_up(data)
     funnel = queries.funnel(data)
     ids = [r.trainee_id for r in data.rows]
@@ -136,6 +136,12 @@ def soonest_ready(trainee: readiness.TraineeReadiness, name: str) -> tuple:
 
 SYMBOLS = dict(zip(queries.CELL_STATES, ("⊘", "·", "◐", "●", "↺", "✓"), strict=True))  # a symbol per cell state
 MATRIX_PAGE = 15  # trainees per page of the matrix: 40 at once made the page 4,600 elements, slow on a phone
+MATRIX_CELLS = 400  # cells per page, about 15 trainees by 27 modules; a longer plan shows fewer trainees at once
+
+
+def matrix_page_size(columns: int) -> int:
+    """Trainees per page of the matrix: about MATRIX_CELLS cells a page at most, never fewer than 5 rows."""
+    return min(MATRIX_PAGE, max(5, MATRIX_CELLS // max(1, columns)))
 
 
 def matrix_cells(columns: list, rows: list[queries.MatrixRow]) -> dict[int, Markup]:
