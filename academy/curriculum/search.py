@@ -50,6 +50,7 @@ def search(catalogue: Catalogue, query: str, limit: int = 40) -> list[Hit]:
             if not all(t in title or t in heading or t in text for t in terms):
                 continue
             score = sum(10 * (t in title) + 5 * (t in heading) + min(text.count(t), 5) for t in terms)
+            score += 20 * (" ".join(terms) in " ".join(terms_of(heading)))  # the query is the heading's own words
             hits.append(
                 Hit(module, section.anchor, section.heading or module.title, snippet(section.text, terms), score)
             )
