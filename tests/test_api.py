@@ -252,7 +252,7 @@ def test_catalogue_has_no_answers_and_is_paginated(app, api):
     assert not any(e in text for e in explanations)
     assert api("trainee", "get", f"/catalogue/modules/{MODULE}").get_json()["labs"][0]["id"] == LAB
     assert api("trainee", "get", "/catalogue/modules/nope").status_code == 404
-    assert len(api("trainee", "get", "/catalogue/tracks").get_json()["items"]) == 7
+    assert len(api("trainee", "get", "/catalogue/tracks").get_json()["items"]) == 12
 
 
 @pytest.mark.parametrize("query", ["page=0", "per_page=1000", "page=abc", "per_page=-1", "unexpected=1"])

@@ -31,11 +31,33 @@ def test_the_catalogue_loads_without_problems():
     assert [str(p) for p in CATALOGUE.problems] == []
 
 
-def test_the_programme_is_big_enough():
-    assert len(CATALOGUE.tracks) >= 7
-    assert len(CATALOGUE.modules) >= 28
-    assert CATALOGUE.lab_count >= 16
-    assert CATALOGUE.quiz_count >= 28
+def test_the_programme_meets_its_floors():
+    """The second edition's floors (issue 16): ten tracks, 42 modules, and a lab and a knowledge check of at
+    least five questions in every module."""
+    assert len(CATALOGUE.tracks) >= 10
+    assert len(CATALOGUE.modules) >= 42
+    assert [m.id for m in MODULES if not m.labs] == []
+    assert [m.id for m in MODULES if m.quiz is None or len(m.quiz.questions) < 5] == []
+    assert {m.track for m in MODULES} == {t.id for t in CATALOGUE.tracks}, "every track has modules"
+
+
+def test_every_lab_with_checks_declares_the_tools_it_uses():
+    """The tool rule can only refuse what a lab declares: a lab that runs commands names its tools."""
+    assert [lab.id for m in MODULES for lab in m.labs if lab.spec.checks and not lab.spec.uses_tools] == []
+
+
+def test_the_shipped_labs_use_only_tools_their_prerequisites_teach():
+    assert [str(p) for p in CATALOGUE.problems if "neither this module nor its prerequisites teach" in str(p)] == []
+    assert "docker" in taught_before_lab("slis-and-slos"), "the SLO labs run Prometheus in Docker"
+
+
+def taught_before_lab(module_id: str) -> set[str]:
+    taught, todo = set(), [module_id]
+    while todo:
+        module = CATALOGUE.modules[todo.pop()]
+        taught.update(module.teaches_tools)
+        todo.extend(module.prerequisites)
+    return taught
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.id)
@@ -63,10 +85,11 @@ def test_no_placeholder_text(module):
 
 
 def test_prerequisites_start_from_the_foundations_and_open_up_later():
-    roots = [m for m in MODULES if not m.prerequisites]
-    assert [m.track for m in roots] == ["foundations"]
-    unlocked_by_root = [m for m in MODULES if m.prerequisites == [roots[0].id]]
-    assert len(unlocked_by_root) >= 3, "several modules open in parallel once the first is done"
+    roots = sorted((m for m in MODULES if not m.prerequisites), key=lambda m: m.order)
+    assert {m.track for m in roots} == {"foundations"}
+    assert roots[0].id == "lab-environment", "the lab machine is the first module of Foundations"
+    unlocked_by_shell = [m for m in MODULES if m.prerequisites == ["linux-shell"]]
+    assert len(unlocked_by_shell) >= 3, "several modules open in parallel once the shell is done"
 
 
 @pytest.mark.parametrize("code", list(fenced_blocks({"yaml", "yml"})))

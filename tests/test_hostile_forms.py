@@ -449,7 +449,10 @@ class Form:
         return self.endpoint + (f"[{self.label}]" if self.label else "")
 
 
-TRACKS = ("foundations", "automation", "observability", "slos", "kubernetes", "incidents", "culture")
+TRACKS = (
+    "foundations", "automation", "observability", "slos", "kubernetes", "incidents", "culture",
+    "linux-performance", "data", "traffic", "security", "releases",
+)
 CRITERIA = tuple(str(i) for i in range(6))
 QUIZ_CHOICES = ("a", "b", "c", "d")
 CSV = "name,email,role,mentor email\nNew Person,new.person@example.com,trainee,mentor@example.com\n"

@@ -97,8 +97,8 @@ class Work:
 
 @pytest.fixture
 def tess(app, people):
-    """Tess, in a cohort with Marco as her mentor; her plan's first three modules are overdue, the rest due in a
-    month."""
+    """Tess, in a cohort with Marco as her mentor, her lab machine set up; her plan's first three modules are
+    overdue, the rest due in a month."""
     trainee = people.user("tess@example.com", "trainee", name="Tess Trainee")
     mentor = people.user("marco@example.com", "mentor", name="Marco Mentor")
     cohort = people.cohort("Dublin 2027", trainees=[trainee], mentors=[mentor])
@@ -107,7 +107,10 @@ def tess(app, people):
             row.due_date = DUE.get(row.module_id, TODAY + timedelta(days=30))
             s.add(row)
         s.commit()
-    return Work(app, trainee, mentor)
+    work = Work(app, trainee, mentor)
+    work.read_and_passed("lab-environment", completed=True)  # her lab machine is set up: the shell comes next
+    work.lab("lab-environment", "approved")
+    return work
 
 
 def path_row(page, module_id: str):

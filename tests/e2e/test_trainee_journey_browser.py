@@ -11,7 +11,7 @@ def test_trainee_reads_passes_the_check_and_submits_a_lab(app, live_server, page
     mentor = people.user("marco@example.com", "mentor", name="Marco Mentor")
     people.cohort("Dublin 2027", trainees=[trainee], mentors=[mentor])
     with app.app_context():
-        module = catalogue().get("linux-shell")
+        module = catalogue().get("lab-environment")  # the first module of Foundations: setting up the lab machine
         lab = module.labs[0]
 
     sign_in_as(page, live_server, "tess@example.com")
