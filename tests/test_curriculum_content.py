@@ -111,3 +111,30 @@ def test_the_fence_finder_finds_blocks():
     """Guards the three tests above from passing on nothing."""
     assert len(list(fenced_blocks({"yaml", "yml"}))) >= 10
     assert len(list(fenced_blocks({"python", "py"}))) >= 3
+
+
+FIRST_EDITION_MODULES = (
+    "burn-rate-alerts", "capacity-autoscaling", "ci-cd", "config-as-code", "containers", "cross-functional-teams",
+    "dashboards", "error-budgets", "explaining-reliability", "files-permissions", "game-days", "git-for-ops",
+    "growth-plan", "incident-roles", "k8s-core-objects", "k8s-debugging", "k8s-rbac", "linux-shell",
+    "logs-and-traces", "networking", "on-call", "postmortems", "prometheus-metrics", "python-ops-scripts",
+    "slis-and-slos", "slo-generation", "symptom-alerting", "systemd-logs", "toil",
+)
+FIRST_EDITION_LABS = (
+    "burn-rate-alerts-lab", "capacity-forecast", "ci-cd-lab", "config-as-code-lab", "containers-lab",
+    "cross-functional-working-session", "dashboards-checkout-overview", "error-budgets-lab",
+    "explaining-reliability-one-pager", "files-permissions-lab", "game-days-kind-cluster", "git-for-ops-lab",
+    "growth-plan-six-months", "incident-roles-tabletop", "k8s-core-objects-lab", "k8s-debugging-lab", "k8s-rbac-lab",
+    "linux-shell-lab", "logs-traces-follow-a-request", "networking-lab", "on-call-paging-handover",
+    "postmortems-login-outage", "prometheus-metrics-lab", "python-ops-scripts-lab", "slis-and-slos-lab",
+    "slo-generation-lab", "symptom-alerting-lab", "systemd-logs-lab", "toil-lab",
+)
+
+
+def test_every_module_and_lab_of_the_first_edition_keeps_its_id():
+    """Progress, attempts and check results refer to these ids: the second edition moved and reviewed modules but
+    renamed none, so every trainee's record still finds its module and lab."""
+    labs = {lab.id for m in MODULES for lab in m.labs}
+    assert [m for m in FIRST_EDITION_MODULES if m not in CATALOGUE.modules] == []
+    assert [lab for lab in FIRST_EDITION_LABS if lab not in labs] == []
+    assert CATALOGUE.modules["containers"].track == "foundations", "moved from Kubernetes, same id"
