@@ -53,33 +53,34 @@ TRAINEE_NAMES = (
     "Tom Brennan",
     "Aiko Tanaka",
 )
-# cohort name, start, end, trainee numbers (1 is trainee@example.com), mentor of each trainee
+# cohort name, start, end, trainee numbers (1 is trainee@example.com), mentor of each trainee; nine months each,
+# the programme's 45 modules (about 125 hours of study) at three to four hours a week
 COHORTS = (
     (
         "Berlin autumn 2026",
         date(2026, 8, 31),
-        date(2027, 2, 26),
+        date(2027, 5, 28),
         (1, 2, 3, 4, 5),
         ("mentor", "mentor", "mentor", "mentor2", "mentor2"),
     ),
     (
         "Lisbon winter 2026",
         date(2026, 10, 12),
-        date(2027, 4, 9),
+        date(2027, 7, 9),
         (6, 7, 8, 9),
         ("mentor2", "mentor2", "mentor", "mentor"),
     ),
     (
         "Dublin spring 2026",
         date(2026, 3, 2),
-        date(2026, 8, 28),
+        date(2026, 11, 27),
         (10, 11, 12),
         ("mentor", "mentor", "mentor2"),
     ),
 )
 ALL = 10_000  # every module of the plan
 # how many modules in learning order each trainee has finished, by trainee number
-FINISHED = {1: 4, 2: 14, 3: 1, 4: 9, 5: 0, 6: 8, 7: 0, 8: 7, 9: 2, 10: ALL, 11: ALL, 12: ALL}
+FINISHED = {1: 6, 2: 18, 3: 2, 4: 13, 5: 0, 6: 12, 7: 0, 8: 10, 9: 3, 10: ALL, 11: ALL, 12: ALL}
 # what each trainee has on their next module's lab: submitted that many hours ago, or sent back
 WAITING_HOURS = {2: 70, 4: 20, 6: 5, 8: 30}
 SENT_BACK = {3}
