@@ -19,6 +19,7 @@ from ..models import (
     ReadinessDecision,
     ReadinessPanelist,
     ReadinessRequest,
+    User,
 )
 
 STAGES = ("learning", "practising", "ready for review", "ready for on-call")
@@ -206,6 +207,17 @@ def add_requests(session: Session, ids: list[int], found: dict[int, Readiness]) 
 
 def panel_of(session: Session, request_id: int) -> list[int]:
     rows = select(ReadinessPanelist.user_id).where(ReadinessPanelist.request_id == request_id)
+    return list(session.exec(rows).all())
+
+
+def panelists(session: Session, request_id: int) -> list[User]:
+    """The panel of a readiness request as people, by name, in one statement."""
+    rows = (
+        select(User)
+        .join(ReadinessPanelist, ReadinessPanelist.user_id == User.id)
+        .where(ReadinessPanelist.request_id == request_id)
+        .order_by(User.display_name, User.id)
+    )
     return list(session.exec(rows).all())
 
 

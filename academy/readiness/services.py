@@ -21,7 +21,7 @@ from ..models import (
     utcnow,
 )
 from ..notifications.services import mark_read_about, notify
-from .queries import panel_of, readiness_of
+from .queries import panelists, readiness_of
 
 MAX_WORDS = 20_000
 
@@ -186,8 +186,8 @@ def after_decision(session, catalogue, *, request, decision, trainee, readiness)
 
         member = session.get(CohortTrainee, trainee.id)
         cohort = session.get(Cohort, member.cohort_id) if member else None
-        panel = [session.get(User, u) for u in panel_of(session, request.id)]
-        deciders = list(dict.fromkeys([decider.display_name, *(p.display_name for p in panel if p)]))
+        panel = [p.display_name for p in panelists(session, request.id)]
+        deciders = list(dict.fromkeys([decider.display_name, *panel]))
         issue_credential(
             session,
             trainee=trainee,

@@ -11,7 +11,7 @@ from ..models import Credential, ReadinessDecision, ReadinessRequest, User
 from ..policy import authorize, may_decide_readiness, may_request_readiness, may_view_readiness
 from . import services
 from .forms import ReadinessDecisionForm, ReadinessRequestForm
-from .queries import STAGE_HINTS, STAGES, panel_of, readiness_of
+from .queries import STAGE_HINTS, STAGES, panel_of, panelists, readiness_of
 
 bp = Blueprint("readiness", __name__)
 
@@ -71,7 +71,7 @@ def request_page(request_id: int, form: ReadinessDecisionForm | None = None, pro
         request_=found,
         trainee=s.get(User, found.trainee_id),
         requester=s.get(User, found.requested_by),
-        panel=[s.get(User, u) for u in panel],
+        panel=panelists(s, found.id),
         readiness=readiness_of(s, cat, [found.trainee_id])[found.trainee_id],
         decision=decision,
         decider=s.get(User, decision.decided_by) if decision else None,
