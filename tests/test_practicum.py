@@ -1,7 +1,9 @@
 """The practicum (issue 15): trainees log practice against the curriculum's requirements, once their
 prerequisites are done; a mentor decides each entry exactly once; a decided entry is never edited."""
 
+import html
 import json
+import re
 import threading
 from datetime import datetime, timedelta
 
@@ -277,3 +279,43 @@ def test_drill_scenarios_are_for_mentors(app, academy, as_role):
     assert page.status_code == 200 and "What the game master reveals" in page.get_data(as_text=True)
     assert as_role("trainee").get(f"/practicum/drills/{scenario.id}").status_code == 403
     assert as_role("mentor").get("/practicum/drills/no-such-drill").status_code == 404
+
+
+def select_groups(page: str, name: str) -> dict:
+    """The options of a <select>, by optgroup label (None outside a group)."""
+    found = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    groups, label = {}, None
+    for part in re.finditer(r'<optgroup label="([^"]*)">|</optgroup>|<option[^>]*>([^<]*)</option>', found):
+        if part.group(0).startswith("<optgroup"):
+            label = html.unescape(part.group(1))
+        elif part.group(0) == "</optgroup>":
+            label = None
+        else:
+            groups.setdefault(label, []).append(html.unescape(part.group(2)))
+    return groups
+
+
+def test_the_mentor_who_was_there_offers_the_cohorts_mentors_first(app, people, open_shadow, as_role):
+    people.user("elsewhere@example.com", "mentor", name="Elsa Elsewhere")  # serves no cohort of the trainee
+    page = as_role("trainee").get("/practicum").get_data(as_text=True)
+    groups = select_groups(page, "present_mentor")
+    ours = sorted(m.display_name for m in (open_shadow.mentor, open_shadow.mentor2))
+    others = ["Elsa Elsewhere"]
+    assert groups == {None: ["Nobody, or not listed"], "Your cohort's mentors": ours, "Other mentors": others}
+
+
+def test_without_a_cohort_every_mentor_is_listed_without_groups(app, people, academy):
+    from flask_login import login_user
+
+    from academy.accounts.auth import Account
+    from academy.practicum.forms import EntryForm
+    from academy.practicum.views import entry_form_choices
+
+    loner = people.user("loner@example.com", "trainee", name="Lone Trainee")
+    with app.test_request_context("/practicum"):
+        login_user(Account.of(loner, frozenset({"trainee"})))
+        form = EntryForm()
+        entry_form_choices(form, set())
+    choices = form.present_mentor.choices
+    assert isinstance(choices, list) and choices[0] == ("", "Nobody, or not listed")
+    assert {academy.mentor.display_name, academy.mentor2.display_name} <= {label for _, label in choices}

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from .. import db
 from ..curriculum.practicum import DRILL_ROLE_NAMES
@@ -14,7 +14,16 @@ from ..curriculum.store import catalogue
 from ..inputs import id_or_none, ticked_or_422
 from ..learning.forms import ActionForm
 from ..local_time import reader_zone
-from ..models import DRILL_ROLES, PracticeDecision, PracticeEntry, User, UserRole, utcnow
+from ..models import (
+    DRILL_ROLES,
+    CohortStaff,
+    CohortTrainee,
+    PracticeDecision,
+    PracticeEntry,
+    User,
+    UserRole,
+    utcnow,
+)
 from ..policy import authorize, may_decide_practice, may_view_practice, role_required
 from ..readiness.forms import ReadinessRequestForm
 from ..readiness.queries import STAGE_HINTS, STAGES, readiness_of
@@ -35,9 +44,25 @@ def entry_form_choices(form: EntryForm, open_ids: set[str]) -> None:
     mentors = s.exec(
         select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == "mentor", User.is_active)
     ).all()
-    form.present_mentor.choices = [("", "Nobody, or not listed")] + [
-        (str(m.id), m.display_name) for m in sorted(mentors, key=lambda m: m.display_name) if m.id != current_user.id
-    ]
+    people = [(str(m.id), m.display_name) for m in sorted(mentors, key=lambda m: m.display_name)]
+    ours = cohort_mentor_ids(s, current_user.id)
+    near = [p for p in people if int(p[0]) in ours and int(p[0]) != current_user.id]
+    rest = [p for p in people if int(p[0]) not in ours and int(p[0]) != current_user.id]
+    if near:  # in a large academy, the few who are likely to have been there come first
+        form.present_mentor.choices = {None: [("", "Nobody, or not listed")], "Your cohort's mentors": near}
+        if rest:
+            form.present_mentor.choices["Other mentors"] = rest
+    else:
+        form.present_mentor.choices = [("", "Nobody, or not listed"), *rest]
+
+
+def cohort_mentor_ids(s: Session, trainee_id: int) -> set[int]:
+    """The trainee's own mentor and the mentors who serve their cohort."""
+    member = s.get(CohortTrainee, trainee_id)
+    if member is None:
+        return set()
+    serving = select(CohortStaff.user_id).where(CohortStaff.cohort_id == member.cohort_id, CohortStaff.role == "mentor")
+    return set(s.exec(serving).all()) | ({member.mentor_id} if member.mentor_id else set())
 
 
 @bp.get("/practicum")
