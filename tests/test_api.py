@@ -279,6 +279,35 @@ def test_trainee_submits_evidence_once_per_request_key_and_sees_progress(api, ac
 
 
 @pytest.mark.parametrize(
+    "change",
+    [
+        {"evidence": "Did it all, and then some."},
+        {"links": ["https://example.com/mr/2"]},
+        {"files": [{"name": "out.txt", "content_base64": "aGVsbG8K"}]},
+    ],
+    ids=["evidence", "links", "files"],
+)
+def test_a_used_request_key_with_other_content_is_a_conflict_and_the_first_attempt_stays(api, db_session, change):
+    """A client that resends its key with a changed body would otherwise hear "201, stored" for content that was
+    never stored."""
+    body = {"evidence": "Did it all.", "links": ["https://example.com/mr/1"], "request_key": "c" * 32}
+    first = api("trainee", "post", f"/labs/{LAB}/attempts", json=body)
+    changed = api("trainee", "post", f"/labs/{LAB}/attempts", json=body | change)
+    assert first.status_code == 201 and changed.status_code == 409
+    assert "used before, for attempt 1 of this lab, with other evidence" in changed.get_json()["detail"]
+    stored = db_session.exec(select(LabAttempt)).all()
+    assert [(a.id, a.evidence) for a in stored] == [(first.get_json()["id"], "Did it all.")]
+
+
+def test_a_used_request_key_sent_to_another_lab_names_the_lab_it_was_used_for(api, db_session):
+    body = {"evidence": "Did it all.", "request_key": "d" * 32}
+    assert api("trainee", "post", f"/labs/{LAB}/attempts", json=body).status_code == 201
+    other = api("trainee", "post", "/labs/files-permissions-lab/attempts", json=body)
+    assert other.status_code == 409 and f"attempt 1 of the lab {LAB}" in other.get_json()["detail"]
+    assert len(db_session.exec(select(LabAttempt)).all()) == 1
+
+
+@pytest.mark.parametrize(
     "body",
     [
         {},

@@ -414,6 +414,43 @@ def test_the_same_form_sent_twice_stores_one_attempt(app, as_role, academy):
     assert [(a.number, a.evidence) for a in attempts_of(app, academy.trainee, lab)] == [(1, "once")]
 
 
+def test_a_page_sent_again_with_other_evidence_says_so_keeps_it_and_stores_nothing_new(app, as_role, academy):
+    """Back in the browser's history, edited and sent again: the form's request key was used by attempt 1, so the
+    new text is not dropped behind a "Submitted" notice; the page says why and keeps the text to copy."""
+    lab = open_lab(app)
+    trainee = as_role("trainee")
+    key = new_key()
+    submitted(app, trainee, academy.trainee, lab, evidence="first words", key=key)
+
+    again = submit_evidence(trainee, lab, evidence="second thoughts", key=key)
+
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422
+    assert "used before, for attempt 1 of this lab, with other evidence" in page
+    assert re.search(r'<textarea id="unsent-[^"]+" rows="6" readonly>second thoughts</textarea>', page)
+    assert [(a.number, a.evidence) for a in attempts_of(app, academy.trainee, lab)] == [(1, "first words")]
+
+
+def test_an_old_page_sent_after_changes_were_requested_gets_a_new_key_and_then_submits(app, as_role, academy):
+    lab = open_lab(app)
+    trainee = as_role("trainee")
+    key = new_key()
+    first = submitted(app, trainee, academy.trainee, lab, evidence="first words", key=key)
+    decide(app, first, academy.mentor, "changes_requested", "Show the exit code.")
+
+    again = submit_evidence(trainee, lab, evidence="with the exit code", key=key)
+
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422 and "used before, for attempt 1" in page and "with the exit code" in page
+    fresh = re.findall(rf'name="lab-{lab.id}-request_key"[^>]*value="([^"]+)"', page)
+    assert fresh and key not in fresh
+    assert submit_evidence(trainee, lab, evidence="with the exit code", key=fresh[0]).status_code == 302
+    assert [(a.number, a.evidence) for a in attempts_of(app, academy.trainee, lab)] == [
+        (1, "first words"),
+        (2, "with the exit code"),
+    ]
+
+
 def test_a_form_resent_after_withdrawing_does_not_come_back(app, as_role, academy):
     lab = open_lab(app)
     trainee = as_role("trainee")

@@ -131,7 +131,8 @@ def check_report(body: s.CheckReportIn) -> labchecks.CheckReport:
 )
 def submit_lab(path: s.LabPath, body: s.EvidenceIn):
     """Submit lab evidence: text, links, files (base64) and, from `academy-lab`, the lab's check results.
-    Resending the same request_key returns the stored attempt instead of a second one."""
+    Resending the same request_key returns the stored attempt instead of a second one; the same key with other
+    evidence, links, files or lab is a 409, and the stored attempt stays as it was."""
     require(caller().has_role("trainee"), "Only trainees submit lab evidence.")
     cat, session = catalogue(), db.session()
     lab = cat.lab(path.lab_id)
@@ -139,6 +140,13 @@ def submit_lab(path: s.LabPath, body: s.EvidenceIn):
         abort(404, description="There is no lab with that id.")
     key = body.request_key or secrets.token_hex(16)
     if earlier := learning.by_request_key(session, LabAttempt, caller().id, key):
+        try:
+            links = "\n".join(body.links)
+            learning.check_replay(
+                session, earlier, lab=lab, evidence=body.evidence, links_text=links, files=decoded_files(body.files)
+            )
+        except (learning.RequestKeyReused, AttachmentRefused) as refused:
+            return error(409, "Conflict", str(refused))
         return attempt_out(earlier), 201
     try:
         report = check_report(body.checks) if body.checks else None

@@ -32,6 +32,11 @@ class LabClosed(LearningError):
     pass
 
 
+class RequestKeyReused(LearningError):
+    """A used request key came back with other content: refused, so that the new content is never dropped
+    silently while the answer says "submitted"."""
+
+
 class NotYours(LearningError):
     """Someone else's object, or none: answered as "not found"."""
 
@@ -249,6 +254,30 @@ def clean_links(text: str) -> list[str]:
         raise LearningError(str(error), error.field) from error
 
 
+def check_replay(
+    session: Session, earlier: LabAttempt, *, lab: RenderedLab, evidence: str, links_text: str, files: list[CheckedFile]
+) -> None:
+    """A request sent again under its request key must be the same request: the same lab, text, links and files.
+    Anything else is refused, since the stored attempt is what the key answers with."""
+    try:
+        links = clean_links(links_text)
+    except LearningError:
+        links = None
+    stored = session.exec(select(Attachment.sha256).where(Attachment.attempt_id == earlier.id)).all()
+    if (
+        earlier.lab_id == lab.id
+        and earlier.evidence == (evidence or "").strip()
+        and json.loads(earlier.links or "[]") == links
+        and sorted(stored) == sorted(f.sha256 for f in files)
+    ):
+        return
+    which = "this lab" if earlier.lab_id == lab.id else f"the lab {earlier.lab_id}"
+    raise RequestKeyReused(
+        f"This request key was used before, for attempt {earlier.number} of {which}, with other evidence; that "
+        "attempt is kept as it was. Send this evidence as a new submission (with a new request key)."
+    )
+
+
 def submit_lab(
     session: Session,
     catalogue: Catalogue,
@@ -265,6 +294,7 @@ def submit_lab(
     """Store an attempt with its files; `quota_bytes` limits what all of the trainee's files may take."""
     check_request_key(request_key)
     if earlier := by_request_key(session, LabAttempt, trainee_id, request_key):
+        check_replay(session, earlier, lab=lab, evidence=evidence, links_text=links_text, files=files)
         return earlier
     module = catalogue.get(lab.module_id)
     require_prerequisites(session, catalogue, trainee_id, module)

@@ -15,7 +15,7 @@ from ..policy import authorize, may_request_readiness, may_view_trainee, role_re
 from ..readiness.queries import STAGE_HINTS, STAGES, readiness_of
 from . import services
 from .attachments import AttachmentRefused, check_file
-from .forms import ActionForm, EvidenceForm, QuizForm
+from .forms import ActionForm, EvidenceForm, QuizForm, new_request_key
 from .queries import attempt_views, learning_path, ready_forecast, timeline
 from .services import LearningError
 
@@ -162,6 +162,8 @@ def submit_lab(lab_id: str):
 
 def lab_refused(module, lab, form: EvidenceForm, error: Exception):
     """The module page again, with the reason next to the field it concerns, or on the lab itself."""
+    if isinstance(error, services.RequestKeyReused):  # the page was sent before: sending it again is a new request
+        form.request_key.data = new_request_key()
     field = getattr(error, "field", None) or ("files" if isinstance(error, AttachmentRefused) else None)
     # a browser cannot put chosen files back into a file input: the page says which ones to choose again
     dropped = {lab.id: [f.filename for f in (form.files.data or []) if f and f.filename]}
