@@ -426,7 +426,7 @@ def test_a_page_sent_again_with_other_evidence_says_so_keeps_it_and_stores_nothi
 
     page = again.get_data(as_text=True)
     assert again.status_code == 422
-    assert "used before, for attempt 1 of this lab, with other evidence" in page
+    assert "This page was sent before, as attempt 1 of this lab, with other evidence" in page
     assert re.search(r'<textarea id="unsent-[^"]+" rows="6" readonly>second thoughts</textarea>', page)
     assert [(a.number, a.evidence) for a in attempts_of(app, academy.trainee, lab)] == [(1, "first words")]
 
@@ -441,7 +441,7 @@ def test_an_old_page_sent_after_changes_were_requested_gets_a_new_key_and_then_s
     again = submit_evidence(trainee, lab, evidence="with the exit code", key=key)
 
     page = again.get_data(as_text=True)
-    assert again.status_code == 422 and "used before, for attempt 1" in page and "with the exit code" in page
+    assert again.status_code == 422 and "sent before, as attempt 1" in page and "with the exit code" in page
     fresh = re.findall(rf'name="lab-{lab.id}-request_key"[^>]*value="([^"]+)"', page)
     assert fresh and key not in fresh
     assert submit_evidence(trainee, lab, evidence="with the exit code", key=fresh[0]).status_code == 302

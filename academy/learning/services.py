@@ -272,10 +272,12 @@ def check_replay(
     ):
         return
     which = "this lab" if earlier.lab_id == lab.id else f"the lab {earlier.lab_id}"
-    raise RequestKeyReused(
+    refused = RequestKeyReused(
         f"This request key was used before, for attempt {earlier.number} of {which}, with other evidence; that "
         "attempt is kept as it was. Send this evidence as a new submission (with a new request key)."
     )
+    refused.number = earlier.number
+    raise refused
 
 
 def submit_lab(

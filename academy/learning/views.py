@@ -164,6 +164,11 @@ def lab_refused(module, lab, form: EvidenceForm, error: Exception):
     """The module page again, with the reason next to the field it concerns, or on the lab itself."""
     if isinstance(error, services.RequestKeyReused):  # the page was sent before: sending it again is a new request
         form.request_key.data = new_request_key()
+        error = LearningError(
+            f"This page was sent before, as attempt {error.number} of this lab, with other evidence; attempt "
+            f"{error.number} is kept as it was. Your new text is below: send it as a new attempt (withdraw a waiting "
+            "one first)."
+        )
     field = getattr(error, "field", None) or ("files" if isinstance(error, AttachmentRefused) else None)
     # a browser cannot put chosen files back into a file input: the page says which ones to choose again
     dropped = {lab.id: [f.filename for f in (form.files.data or []) if f and f.filename]}
