@@ -152,6 +152,27 @@ def test_a_submit_whose_answer_was_lost_is_retried_and_stores_one_attempt(live_s
         assert len(s.exec(select(CheckResult)).all()) == 3
 
 
+def test_a_waiting_submission_is_withdrawn_with_the_lab_token_and_the_next_submit_is_attempt_two(
+    live_server, lab_token, tmp_path, people
+):
+    env = {"ACADEMY_LAB_URL": live_server, "ACADEMY_LAB_TOKEN": lab_token}
+    assert tool("submit", LAB, "--yes", "--note", "Done.", home=tmp_path, **env).returncode == 0
+    busy = tool("submit", LAB, "--yes", "--note", "Done, better.", home=tmp_path, **env)
+    assert busy.returncode == 2 and f"academy-lab withdraw {LAB}" in busy.stderr
+
+    withdrawn = tool("withdraw", LAB, home=tmp_path, **env)
+    assert withdrawn.returncode == 0, withdrawn.stdout + withdrawn.stderr
+    assert "Withdrew attempt 1 of" in withdrawn.stdout
+    again = tool("submit", LAB, "--yes", "--note", "Done, better.", home=tmp_path, **env)
+    assert again.returncode == 0 and "Submitted attempt 2 of" in again.stdout
+    with people.session() as s:
+        stored = s.exec(select(LabAttempt).order_by(LabAttempt.number)).all()
+        assert [(a.number, a.status, a.evidence) for a in stored] == [
+            (1, "withdrawn", "Done."),
+            (2, "submitted", "Done, better."),
+        ]
+
+
 def test_a_locked_lab_a_wrong_token_and_an_expired_token_are_refused_with_the_reason(
     live_server, lab_token, tmp_path, people
 ):

@@ -58,6 +58,7 @@ class StubAcademy:
         self.checks = {LAB: [a_check("ready", "echo ready")]}
         self.refusals = {}  # lab id -> (status, detail) for a submission
         self.attempts = {}  # request key -> the stored attempt
+        self.sent = {}  # request key -> (lab id, evidence) it stored
         self.requests = []  # (method, path, body)
         self.drop_posts = 0
         self.lock = threading.Lock()
@@ -77,6 +78,8 @@ class StubAcademy:
                 return 200, ME
             if method == "GET" and path == "/api/v1/me/labs":
                 return 200, self.labs_page(int(query["page"][0]))
+            if method == "POST" and len(parts) == 5 and parts[:3] == ["api", "v1", "attempts"]:
+                return self.withdraw(int(parts[3])) if parts[4] == "withdraw" else (404, {"error": "Not found"})
             if len(parts) == 5 and parts[:3] == ["api", "v1", "labs"] and parts[3] in self.checks:
                 if method == "GET" and parts[4] == "checks":
                     return 200, {"lab_id": parts[3], "title": TITLE, "module_id": "m", "checks": self.checks[parts[3]]}
@@ -86,7 +89,10 @@ class StubAcademy:
 
     def labs_page(self, page):
         start = (page - 1) * self.PAGE_SIZE
-        items = [{**lab, "checks": len(self.checks.get(lab["lab_id"], []))} for lab in self.labs]
+        items = [
+            {**lab, "checks": len(self.checks.get(lab["lab_id"], [])), "waiting_attempt_id": self.waiting(lab_id)}
+            for lab, lab_id in ((lab, lab["lab_id"]) for lab in self.labs)
+        ]
         page_items = items[start : start + self.PAGE_SIZE]
         return {"page": page, "per_page": self.PAGE_SIZE, "total": len(items), "items": page_items}
 
@@ -95,7 +101,14 @@ class StubAcademy:
             status, detail = self.refusals[lab_id]
             return status, {"error": "Refused", "detail": detail}
         key = body["request_key"]
+        if key in self.attempts and self.sent[key] != (lab_id, body["evidence"]):  # as the academy: never dropped
+            detail = f"This request key was used before, for attempt {self.attempts[key]['number']} of this lab, ..."
+            return 409, {"error": "Conflict", "detail": detail}
+        if key not in self.attempts and (waiting := self.waiting(lab_id)):
+            detail = f"This lab is waiting for a mentor already (attempt {waiting}). Withdraw that submission to ..."
+            return 409, {"error": "Conflict", "detail": detail}
         if key not in self.attempts:
+            self.sent[key] = (lab_id, body["evidence"])
             results = (body.get("checks") or {}).get("results", [])
             self.attempts[key] = {
                 "id": 7 + len(self.attempts),
@@ -111,13 +124,25 @@ class StubAcademy:
             return None
         return 201, self.attempts[key]
 
+    def waiting(self, lab_id):
+        waiting = [a["id"] for a in self.attempts.values() if a["lab_id"] == lab_id and a["status"] == "submitted"]
+        return waiting[-1] if waiting else None
+
+    def withdraw(self, attempt_id):
+        attempt = next((a for a in self.attempts.values() if a["id"] == attempt_id), None)
+        if attempt is None or attempt["status"] != "submitted":
+            return 409, {"error": "Conflict", "detail": "Only a submission that waits for a mentor can be withdrawn."}
+        attempt["status"] = "withdrawn"
+        return 200, attempt
+
 
 class StubHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.respond(None)
 
     def do_POST(self):
-        self.respond(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.respond(json.loads(raw) if raw else None)
 
     def respond(self, body):
         answer = self.server.stub.answer(self.command, self.path, self.headers, body)
@@ -404,11 +429,48 @@ def test_a_submission_without_any_answer_keeps_its_key_for_the_next_run(stub, en
     assert len(stub.posts()) == 4 and len(keys) == 1
     assert pending(config) == {LAB: keys.pop()}
 
-    assert cli.main(["submit", LAB, "--yes", "--note", "Done, again."]) == 0
+    assert cli.main(["submit", LAB, "--yes", "--note", "Done."]) == 0
     assert "Submitted attempt 1 of" in capsys.readouterr().out
     assert len({body["request_key"] for body in stub.posts()}) == 1
     assert len(stub.attempts) == 1
     assert pending(config) == {}
+
+
+def test_a_changed_note_under_a_pending_key_is_refused_and_the_tool_says_how_to_replace_it(
+    stub, env, config, monkeypatch, capsys
+):
+    """The first run's submission reached the academy but its answer was lost: the academy keeps that one and
+    refuses the changed note under the same key, rather than answering "submitted" for a note it never stored."""
+    monkeypatch.setattr(api, "RETRY_DELAYS", (0, 0, 0))
+    stub.drop_posts = 4
+    assert cli.main(["submit", LAB, "--yes", "--note", "Done."]) == 2
+    capsys.readouterr()
+
+    assert cli.main(["submit", LAB, "--yes", "--note", "Done, with the exit code."]) == 2
+    err = capsys.readouterr().err
+    assert "request key was used before, for attempt 1" in err
+    assert f"academy-lab withdraw {LAB}, then submit again" in err
+    assert pending(config) == {}  # the next run sends a new key
+
+
+def test_withdraw_takes_back_the_waiting_submission_and_the_next_submit_is_a_new_attempt(stub, env, capsys):
+    assert cli.main(["submit", LAB, "--yes", "--note", "Done."]) == 0
+    assert cli.main(["submit", LAB, "--yes", "--note", "Done, better."]) == 2
+    assert f"To take it back and submit again: academy-lab withdraw {LAB}" in capsys.readouterr().err
+
+    assert cli.main(["withdraw", LAB]) == 0
+    out = capsys.readouterr().out
+    assert f"Withdrew attempt 1 of {TITLE}" in out and f"academy-lab submit {LAB}" in out
+    assert cli.main(["submit", LAB, "--yes", "--note", "Done, better."]) == 0
+    assert "Submitted attempt 2 of" in capsys.readouterr().out
+
+
+def test_withdraw_says_when_there_is_nothing_to_withdraw_and_sends_nothing(stub, env, capsys):
+    assert cli.main(["withdraw", LAB]) == 2
+    assert f"Nothing of {LAB} waits for a mentor" in capsys.readouterr().err
+    assert cli.main(["withdraw", "no-such-lab"]) == 2
+    assert "There is no lab 'no-such-lab' in your plan" in capsys.readouterr().err
+    assert stub.posts() == []
 
 
 @pytest.mark.parametrize(

@@ -95,9 +95,15 @@ def test_my_labs_lists_the_plans_labs_with_whether_each_can_be_submitted_now(cli
         "status": "not_started",
         "open": True,
         "checks": 3,
+        "waiting_attempt_id": None,
     }
     assert items["plain-lab"]["checks"] == 0
     assert items["later-lab"]["open"] is False  # locked behind plain
+
+    submitted = call(client, token_for("trainee"), "post", f"/labs/{LAB}/attempts", json=evidence()).get_json()
+    waiting = {i["lab_id"]: i for i in call(client, token_for("trainee"), "get", "/me/labs").get_json()["items"]}
+    assert (waiting[LAB]["status"], waiting[LAB]["open"]) == ("submitted", False)
+    assert waiting[LAB]["waiting_attempt_id"] == submitted["id"]  # what withdrawLabAttempt takes
 
 
 def test_an_attempt_carries_the_check_results_under_the_curriculums_names(client, token_for, people):

@@ -69,6 +69,7 @@ def my_labs(query: s.PageQuery):
     for item in path.items if path.cohort else []:
         for lab in item.module.labs:
             status = s.LAB_STATE[learning.lab_status(by_lab.get(lab.id, []))]
+            waiting = [a.id for a in by_lab.get(lab.id, []) if a.status == "submitted"]
             items.append(
                 s.MyLabOut(
                     lab_id=lab.id,
@@ -78,6 +79,7 @@ def my_labs(query: s.PageQuery):
                     status=status,
                     open=not item.missing and status in (s.LabState.NOT_STARTED, s.LabState.CHANGES_REQUESTED),
                     checks=len(lab.spec.checks),
+                    waiting_attempt_id=waiting[-1] if waiting else None,
                 ).model_dump(mode="json")
             )
     return page_of(items, query)

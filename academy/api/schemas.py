@@ -243,6 +243,9 @@ class MyLabOut(BaseModel):
     status: LabState
     open: bool = Field(description="Whether the caller may submit it now (unlocked, not approved, not waiting)")
     checks: int = Field(description="How many checks `academy-lab check` runs for it")
+    waiting_attempt_id: int | None = Field(
+        default=None, description="The attempt waiting for a mentor, which withdrawLabAttempt takes back; else null"
+    )
 
 
 class MyLabPage(PageOut):

@@ -94,6 +94,9 @@ class Academy:
                 time.sleep(delay)
         return self._call("POST", path, body)
 
+    def withdraw_attempt(self, attempt_id: int) -> dict:
+        return self._call("POST", f"/api/v1/attempts/{int(attempt_id)}/withdraw")
+
     def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         request = urllib.request.Request(  # noqa: S310 - check_url allows http and https only
             self.url + path,

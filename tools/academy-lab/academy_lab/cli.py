@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"academy-lab: {refused}", file=sys.stderr)
         if refused.status == 401:
             print(SCOPE_ADVICE, file=sys.stderr)
+        if refused.status == 409 and getattr(args, "action", None) is submit:
+            print(conflict_advice(str(refused), args.lab), file=sys.stderr)
         return 2
     except (api.NetworkError, store.ConfigError, UserError, OSError) as problem:
         print(f"academy-lab: {problem}", file=sys.stderr)
@@ -69,7 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     submit_parser.add_argument("--file", metavar="PATH", action="append", default=[], help="attach a file")
     submit_parser.add_argument("--link", metavar="URL", action="append", default=[], help="add a link")
     submit_parser.set_defaults(action=submit)
-    for subparser in (login_parser, list_parser, check_parser, submit_parser):
+
+    withdraw_parser = commands.add_parser("withdraw", help="take back a lab's submission that waits for a mentor")
+    withdraw_parser.add_argument("lab", metavar="LAB", help="the lab's id, as `academy-lab list` shows it")
+    withdraw_parser.set_defaults(action=withdraw)
+    for subparser in (login_parser, list_parser, check_parser, submit_parser, withdraw_parser):
         add_version(subparser)
     return parser
 
@@ -146,6 +152,32 @@ def submit(args) -> int:
         body["checks"] = {"run_at": run_at, "host": host, "results": [run.as_result() for run in runs]}
     attempt = submission.send(academy, args.lab, body)
     print_submitted(lab, attempt, runs)
+    return 0
+
+
+def conflict_advice(detail: str, lab_id: str) -> str:
+    """What to do next when the academy refused a submission as a conflict, in this tool's own commands."""
+    if "request key was used before" in detail:  # the earlier run's submission reached the academy after all
+        return (
+            "The academy kept your earlier submission. To send this one instead: "
+            f"academy-lab withdraw {lab_id}, then submit again."
+        )
+    if "withdraw" in detail.lower():
+        return f"To take it back and submit again: academy-lab withdraw {lab_id}"
+    return "Nothing was stored."
+
+
+def withdraw(args) -> int:
+    """Take back the lab's submission that waits for a mentor, so that the next `submit` is a new attempt."""
+    academy = connect()
+    lab = next((lab for lab in academy.my_labs() if lab.get("lab_id") == args.lab), None)
+    if lab is None:
+        raise UserError(f"There is no lab {args.lab!r} in your plan: `academy-lab list` shows your labs.")
+    if not lab.get("waiting_attempt_id"):
+        raise UserError(f"Nothing of {args.lab} waits for a mentor, so there is nothing to withdraw.")
+    attempt = academy.withdraw_attempt(lab["waiting_attempt_id"])
+    print(f"Withdrew attempt {attempt.get('number')} of {lab.get('title') or args.lab}; your mentor no longer sees it.")
+    print(f"Submit it again with: academy-lab submit {args.lab}")
     return 0
 
 
