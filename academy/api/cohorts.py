@@ -10,20 +10,21 @@ from ..curriculum.store import catalogue
 from ..models import Cohort, CohortTrainee, utcnow
 from ..policy import managed_cohort_ids, may_view_cohort, may_view_trainee
 from ..reviews import queries as review_queries
+from . import cohort_schemas as cs
 from . import schemas as s
 from .views import api, caller, cohorts_tag, page_of, readiness_tag, require
 
 # ------------------------------------------------------------------ cohorts
 
 
-@api.get("/cohorts", operation_id="listCohorts", tags=[cohorts_tag], responses={200: s.CohortPage})
+@api.get("/cohorts", operation_id="listCohorts", tags=[cohorts_tag], responses={200: cs.CohortPage})
 def cohorts(query: s.PageQuery):
     """The cohorts the caller owns (all of them for an admin)."""
     user = caller()
     require(user.has_role("manager") or user.has_role("admin"), "Only managers follow cohorts.")
     found = cohort_queries.cohort_summaries(db.session(), managed_cohort_ids(user))
     items = [
-        s.CohortOut(
+        cs.CohortOut(
             id=c.id,
             name=c.name,
             start_date=c.start_date,
@@ -48,13 +49,13 @@ def cohort_data(cohort_id: int):
     "/cohorts/<int:cohort_id>/progress",
     operation_id="getCohortProgress",
     tags=[cohorts_tag],
-    responses={200: s.MatrixPage},
+    responses={200: cs.MatrixPage},
 )
-def cohort_progress(path: s.CohortPath, query: s.PageQuery):
+def cohort_progress(path: cs.CohortPath, query: s.PageQuery):
     """The progress matrix: one item per trainee, with each module's state."""
     data = cohort_data(path.cohort_id)
     rows = [
-        s.MatrixRowOut(
+        cs.MatrixRowOut(
             trainee_id=r.trainee_id,
             name=r.name,
             mentor=r.mentor,
@@ -70,9 +71,9 @@ def cohort_progress(path: s.CohortPath, query: s.PageQuery):
     "/cohorts/<int:cohort_id>/at-risk",
     operation_id="listCohortAtRisk",
     tags=[cohorts_tag],
-    responses={200: s.AtRiskPage},
+    responses={200: cs.AtRiskPage},
 )
-def cohort_at_risk(path: s.CohortPath, query: s.PageQuery):
+def cohort_at_risk(path: cs.CohortPath, query: s.PageQuery):
     """Trainees behind by more than two modules, silent for 7 days, with a lab returned twice, and, while they
     practise, without a practice entry for 3 weeks or with drills returned twice."""
     data = cohort_data(path.cohort_id)
@@ -84,7 +85,7 @@ def cohort_at_risk(path: s.CohortPath, query: s.PageQuery):
         data, activity, review_queries.returned_twice(session, ids), now, ready.risks, ready.finished
     )
     return page_of(
-        [s.AtRiskOut(trainee_id=r.row.trainee_id, name=r.row.name, reasons=r.reasons).model_dump() for r in found],
+        [cs.AtRiskOut(trainee_id=r.row.trainee_id, name=r.row.name, reasons=r.reasons).model_dump() for r in found],
         query,
     )
 
@@ -96,9 +97,9 @@ def cohort_at_risk(path: s.CohortPath, query: s.PageQuery):
     "/cohorts/<int:cohort_id>/readiness",
     operation_id="getCohortReadiness",
     tags=[cohorts_tag, readiness_tag],
-    responses={200: s.CohortReadinessPage},
+    responses={200: cs.CohortReadinessPage},
 )
-def cohort_readiness(path: s.CohortPath, query: s.PageQuery):
+def cohort_readiness(path: cs.CohortPath, query: s.PageQuery):
     """Each trainee's stage on the way to on-call, checklist items done, and forecast; with the whole cohort's
     count at each stage."""
     data = cohort_data(path.cohort_id)
@@ -111,11 +112,11 @@ def cohort_readiness(path: s.CohortPath, query: s.PageQuery):
     )
     items = [readiness_row(r, found[r.trainee_id]) for r in data.rows]
     stages = {s.STAGE[stage].value: n for stage, n in readiness.stage_counts(found).items()}
-    return {**page_of(items, query), "stages": s.StageCounts(**stages).model_dump()}
+    return {**page_of(items, query), "stages": cs.StageCounts(**stages).model_dump()}
 
 
 def readiness_row(row: cohort_queries.MatrixRow, trainee: readiness.TraineeReadiness) -> dict:
-    return s.CohortTraineeReadinessOut(
+    return cs.CohortTraineeReadinessOut(
         trainee_id=row.trainee_id,
         name=row.name,
         stage=s.STAGE[trainee.stage],
@@ -130,9 +131,9 @@ def readiness_row(row: cohort_queries.MatrixRow, trainee: readiness.TraineeReadi
     "/trainees/<int:trainee_id>/readiness",
     operation_id="getTraineeReadiness",
     tags=[readiness_tag],
-    responses={200: s.TraineeReadinessOut},
+    responses={200: cs.TraineeReadinessOut},
 )
-def trainee_readiness(path: s.TraineePath):
+def trainee_readiness(path: cs.TraineePath):
     """A trainee's readiness checklist, stage and forecast: for the trainee, the mentors of their cohort, its
     managers and admins."""
     require(may_view_trainee(caller(), path.trainee_id), "You may not see this trainee's readiness.")
@@ -149,13 +150,13 @@ def trainee_readiness(path: s.TraineePath):
         today=utcnow().date(),  # the API speaks UTC
     )
     trainee = found[path.trainee_id]
-    return s.TraineeReadinessOut(
+    return cs.TraineeReadinessOut(
         trainee_id=path.trainee_id,
         stage=s.STAGE[trainee.stage],
         done=trainee.done,
         total=trainee.total,
         items=[
-            s.ChecklistItemOut(
+            cs.ChecklistItemOut(
                 kind=i.kind, id=i.id, title=i.title, done_on=i.done_on, progress=i.progress, locked_by=list(i.locked_by)
             )
             for i in trainee.readiness.items
