@@ -299,6 +299,14 @@ def test_a_used_request_key_with_other_content_is_a_conflict_and_the_first_attem
     assert [(a.id, a.evidence) for a in stored] == [(first.get_json()["id"], "Did it all.")]
 
 
+def test_a_used_request_key_resent_with_a_file_that_is_not_base64_is_a_422(api, db_session):
+    body = {"evidence": "Did it all.", "request_key": "e" * 32}
+    assert api("trainee", "post", f"/labs/{LAB}/attempts", json=body).status_code == 201
+    bad = api("trainee", "post", f"/labs/{LAB}/attempts", json=body | {"files": [{"name": "x", "content_base64": "!"}]})
+    assert bad.status_code == 422 and "is not valid base64" in bad.get_json()["detail"]
+    assert len(db_session.exec(select(LabAttempt)).all()) == 1
+
+
 def test_a_used_request_key_sent_to_another_lab_names_the_lab_it_was_used_for(api, db_session):
     body = {"evidence": "Did it all.", "request_key": "d" * 32}
     assert api("trainee", "post", f"/labs/{LAB}/attempts", json=body).status_code == 201

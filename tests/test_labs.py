@@ -429,6 +429,21 @@ def test_a_page_sent_again_with_other_evidence_says_so_keeps_it_and_stores_nothi
     assert "This page was sent before, as attempt 1 of this lab, with other evidence" in page
     assert re.search(r'<textarea id="unsent-[^"]+" rows="6" readonly>second thoughts</textarea>', page)
     assert [(a.number, a.evidence) for a in attempts_of(app, academy.trainee, lab)] == [(1, "first words")]
+    assert "copy it before you withdraw the waiting submission" in page
+
+
+def test_an_old_page_sent_after_approval_keeps_the_text_without_asking_to_withdraw(app, as_role, academy):
+    lab = open_lab(app)
+    trainee = as_role("trainee")
+    key = new_key()
+    first = submitted(app, trainee, academy.trainee, lab, evidence="first words", key=key)
+    decide(app, first, academy.mentor, "approved")
+
+    page = submit_evidence(trainee, lab, evidence="second thoughts", key=key).get_data(as_text=True)
+
+    assert re.search(r'<textarea id="unsent-[^"]+" rows="6" readonly>second thoughts</textarea>', page)
+    assert "Your evidence, not stored</label>" in page and "withdraw the waiting submission" not in page
+    assert [a.number for a in attempts_of(app, academy.trainee, lab)] == [1]
 
 
 def test_an_old_page_sent_after_changes_were_requested_gets_a_new_key_and_then_submits(app, as_role, academy):

@@ -69,7 +69,7 @@ def my_labs(query: s.PageQuery):
     for item in path.items if path.cohort else []:
         for lab in item.module.labs:
             status = s.LAB_STATE[learning.lab_status(by_lab.get(lab.id, []))]
-            waiting = [a.id for a in by_lab.get(lab.id, []) if a.status == "submitted"]
+            waiting = learning.waiting_attempt(by_lab.get(lab.id, []))
             items.append(
                 s.MyLabOut(
                     lab_id=lab.id,
@@ -79,7 +79,7 @@ def my_labs(query: s.PageQuery):
                     status=status,
                     open=not item.missing and status in (s.LabState.NOT_STARTED, s.LabState.CHANGES_REQUESTED),
                     checks=len(lab.spec.checks),
-                    waiting_attempt_id=waiting[-1] if waiting else None,
+                    waiting_attempt_id=waiting.id if waiting else None,
                 ).model_dump(mode="json")
             )
     return page_of(items, query)
@@ -147,7 +147,9 @@ def submit_lab(path: s.LabPath, body: s.EvidenceIn):
             learning.check_replay(
                 session, earlier, lab=lab, evidence=body.evidence, links_text=links, files=decoded_files(body.files)
             )
-        except (learning.RequestKeyReused, AttachmentRefused) as refused:
+        except AttachmentRefused as refused:
+            return error(422, "Invalid evidence", str(refused))
+        except learning.RequestKeyReused as refused:
             return error(409, "Conflict", str(refused))
         return attempt_out(earlier), 201
     try:
@@ -188,12 +190,12 @@ def submit_lab(path: s.LabPath, body: s.EvidenceIn):
 
 def waiting_for_a_mentor(session, lab_id: str) -> str | None:
     """The conflict's detail when the caller's submission of this lab waits for a mentor: how to withdraw it."""
-    waiting = [a for a in learning.lab_attempts(session, caller().id, lab_id) if a.status == "submitted"]
-    if not waiting:
+    waiting = learning.waiting_attempt(learning.lab_attempts(session, caller().id, lab_id))
+    if waiting is None:
         return None
-    path = url_for("api.withdraw_attempt", attempt_id=waiting[-1].id)
+    path = url_for("api.withdraw_attempt", attempt_id=waiting.id)
     return (
-        f"This lab is waiting for a mentor already (attempt {waiting[-1].id}). Withdraw that submission to change "
+        f"This lab is waiting for a mentor already (attempt {waiting.id}). Withdraw that submission to change "
         f"it: POST {path} (withdrawLabAttempt)."
     )
 

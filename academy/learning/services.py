@@ -36,6 +36,10 @@ class RequestKeyReused(LearningError):
     """A used request key came back with other content: refused, so that the new content is never dropped
     silently while the answer says "submitted"."""
 
+    def __init__(self, message: str, number: int):
+        super().__init__(message)
+        self.number = number  # of the attempt the key stored
+
 
 class NotYours(LearningError):
     """Someone else's object, or none: answered as "not found"."""
@@ -247,6 +251,11 @@ def lab_status(attempts: list[LabAttempt]) -> str:
     ]
 
 
+def waiting_attempt(attempts: list[LabAttempt]) -> LabAttempt | None:
+    """The lab's attempt that waits for a mentor, the only one a trainee may withdraw."""
+    return next((a for a in reversed(attempts) if a.status == "submitted"), None)
+
+
 def clean_links(text: str) -> list[str]:
     try:
         return web_links(text, MAX_LINKS)
@@ -272,12 +281,11 @@ def check_replay(
     ):
         return
     which = "this lab" if earlier.lab_id == lab.id else f"the lab {earlier.lab_id}"
-    refused = RequestKeyReused(
+    raise RequestKeyReused(
         f"This request key was used before, for attempt {earlier.number} of {which}, with other evidence; that "
-        "attempt is kept as it was. Send this evidence as a new submission (with a new request key)."
+        "attempt is kept as it was. Send this evidence as a new submission (with a new request key).",
+        earlier.number,
     )
-    refused.number = earlier.number
-    raise refused
 
 
 def submit_lab(

@@ -44,10 +44,10 @@ def entry_form_choices(form: EntryForm, open_ids: set[str]) -> None:
     mentors = s.exec(
         select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == "mentor", User.is_active)
     ).all()
-    people = [(str(m.id), m.display_name) for m in sorted(mentors, key=lambda m: m.display_name)]
+    others = sorted((m for m in mentors if m.id != current_user.id), key=lambda m: m.display_name)
     ours = cohort_mentor_ids(s, current_user.id)
-    near = [p for p in people if int(p[0]) in ours and int(p[0]) != current_user.id]
-    rest = [p for p in people if int(p[0]) not in ours and int(p[0]) != current_user.id]
+    near = [(str(m.id), m.display_name) for m in others if m.id in ours]
+    rest = [(str(m.id), m.display_name) for m in others if m.id not in ours]
     if near:  # in a large academy, the few who are likely to have been there come first
         form.present_mentor.choices = {None: [("", "Nobody, or not listed")], "Your cohort's mentors": near}
         if rest:

@@ -62,7 +62,8 @@ def request_or_404(request_id: int) -> ReadinessRequest:
 def request_page(request_id: int, form: ReadinessDecisionForm | None = None, problems=None, status: int = 200):
     found = request_or_404(request_id)
     s, cat = db.session(), catalogue()
-    panel = panel_of(s, found.id)
+    people = panelists(s, found.id)
+    panel = [p.id for p in people]
     authorize(may_view_readiness(current_user, found, panel), f"readiness request {request_id}")
     decision = s.exec(select(ReadinessDecision).where(ReadinessDecision.request_id == found.id)).first()
     credential = s.exec(select(Credential).where(Credential.decision_id == decision.id)).first() if decision else None
@@ -71,7 +72,7 @@ def request_page(request_id: int, form: ReadinessDecisionForm | None = None, pro
         request_=found,
         trainee=s.get(User, found.trainee_id),
         requester=s.get(User, found.requested_by),
-        panel=panelists(s, found.id),
+        panel=people,
         readiness=readiness_of(s, cat, [found.trainee_id])[found.trainee_id],
         decision=decision,
         decider=s.get(User, decision.decided_by) if decision else None,
