@@ -86,6 +86,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .notifications.views import bp as notifications_bp
     from .practicum.views import bp as practicum_bp
     from .readiness.views import bp as readiness_bp
+    from .surveys.views import bp as surveys_bp
 
     compression.init_app(app)  # first: its after_request then runs last, on the response as sent
     db.init_app(app)
@@ -108,6 +109,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         practicum_bp,
         readiness_bp,
         labchecks_bp,
+        surveys_bp,
     ):
         app.register_blueprint(blueprint)
     if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):  # behind nginx: the client's address and scheme
@@ -124,7 +126,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     formatting.init_app(app)  # plurals, file kinds and sizes, evidence words
     app.jinja_env.globals.update(
-        may_use_review_queue=policy.may_use_review_queue, may_follow_cohorts=policy.may_follow_cohorts
+        may_use_review_queue=policy.may_use_review_queue,
+        may_follow_cohorts=policy.may_follow_cohorts,
+        may_run_surveys=policy.may_run_surveys,
     )
     local_time.init_app(app)  # `when`: every time on a page, in the reader's time zone
     app.context_processor(navigation_counts)
@@ -199,20 +203,23 @@ def instance_secret_key(path: Path) -> str:
 
 
 def navigation_counts() -> dict:
-    """The numbers in the navigation: unread notifications, and the review queue for mentors."""
+    """The numbers in the navigation: unread notifications, the review queue for mentors, surveys to answer."""
     from flask import g
     from flask_login import current_user
 
     if g.get("database_down") or not current_user or not current_user.is_authenticated:
         return {}
     from . import db
+    from .local_time import installation_today
     from .notifications.services import unread_count
     from .reviews.queries import queue_count
+    from .surveys.queries import survey_counts
 
     s = db.session()
     counts = {"unread_notifications": unread_count(s, current_user.id)}
     if current_user.has_role("mentor"):
         counts["review_queue_count"] = queue_count(s, current_user.id)
+    counts["surveys_asked"], counts["surveys_waiting"] = survey_counts(s, current_user.id, installation_today())
     return counts
 
 

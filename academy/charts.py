@@ -105,3 +105,41 @@ def burn_up_chart(
         )
     )
     return Markup("").join(parts)
+
+
+def trend_chart(points: list[tuple[str, date, float | None]], *, title: str) -> Markup:
+    """One pain point's average pain (0-100) round after round: a line with a dot and its value per round."""
+    width, height, left, right, top, bottom = 480, 180, 40, 24, 16, 40
+    known = [(label, day, v) for label, day, v in points if v is not None]
+    step = (width - left - right) / max(len(known) - 1, 1)
+
+    def y(v: float) -> float:
+        return height - bottom - v / 100 * (height - top - bottom)
+
+    coords = [(left + i * step, y(v)) for i, (_, _, v) in enumerate(known)]
+    desc = "; ".join(f"{label} ({day:%b %Y}): {v:.1f}" for label, day, v in known)
+    parts = [
+        Markup(
+            '<svg class="chart trend" viewBox="0 0 {w} {h}" role="img" aria-label="{t}: {d}"><title>{t}</title>'
+        ).format(w=width, h=height, t=title, d=desc)
+    ]
+    for v in (0, 50, 100):
+        parts.append(
+            Markup(
+                '<line x1="{l}" x2="{r}" y1="{y:.1f}" y2="{y:.1f}" stroke="{g}"/><text x="{tx}" y="{y:.1f}" '
+                'font-size="11" text-anchor="end" dominant-baseline="middle" fill="{ink}">{v}</text>'
+            ).format(l=left, r=width - right, y=y(v), g=GRID, tx=left - 6, ink=INK, v=v)
+        )
+    parts.append(
+        Markup('<polyline fill="none" stroke="{c}" stroke-width="3" points="{p}"/>').format(c=ACTUAL, p=_points(coords))
+    )
+    for (x, yy), (_, day, v) in zip(coords, known, strict=True):
+        parts.append(
+            Markup(
+                '<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{c}"/><text x="{x:.1f}" y="{ty:.1f}" font-size="11" '
+                'text-anchor="middle" fill="{ink}">{v:.0f}</text><text x="{x:.1f}" y="{by}" font-size="11" '
+                'text-anchor="middle" fill="{ink}">{d}</text>'
+            ).format(x=x, y=yy, ty=yy - 9, c=ACTUAL, ink=INK, v=v, by=height - bottom + 22, d=day.strftime("%b %y"))
+        )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)

@@ -71,3 +71,9 @@ def when(value: datetime | date | None, style: str = "datetime", now: datetime |
 def init_app(app) -> None:
     app.jinja_env.filters["when"] = when
     app.jinja_env.globals["time_zones"] = time_zones
+
+
+def installation_today() -> date:
+    """Today on the installation's calendar (ACADEMY_TIME_ZONE): one date for everyone, such as a survey's close."""
+    name = current_app.config.get("TIME_ZONE") or "UTC"
+    return datetime.now(ZoneInfo(name if valid_time_zone(name) else "UTC")).date()

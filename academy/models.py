@@ -443,3 +443,98 @@ class Credential(SQLModel, table=True):
     revoked_at: datetime | None = None
     revoked_by: int | None = Field(default=None, sa_column=user_fk(nullable=True))
     revoke_reason: str | None = None
+
+
+# ------------------------------------------------------------------ pain-point surveys
+
+ADDRESSED_BY = ("team", "initiative", "track", "module")  # what struck a pain point off the team's list
+
+
+class SurveyRound(SQLModel, table=True):
+    """A round of a pain-point survey: the people asked score each pain point 0-100 until it closes at the end of
+    `closes_on` (the installation's calendar), or earlier when someone who runs it closes it."""
+
+    __tablename__ = "survey_round"
+    __table_args__ = (CheckConstraint("length(title) BETWEEN 1 AND 120", name="title_length"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=Column(String(120), nullable=False))
+    closes_on: date
+    anonymous: bool = True
+    asks_effort: bool = True
+    created_by: int = Field(sa_column=user_fk())
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None  # closed before its date
+    reminded_at: datetime | None = None  # the one reminder, three days before it closes
+
+
+class SurveyCohort(SQLModel, table=True):
+    """A cohort the round was opened for: its managers follow the round as its opener does."""
+
+    __tablename__ = "survey_cohort"
+
+    round_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True)
+    )
+    cohort_id: int = Field(sa_column=Column(Integer, ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True))
+
+
+class SurveyRespondent(SQLModel, table=True):
+    """A person asked to answer a round; `answered_at` is when they last saved their answers."""
+
+    __tablename__ = "survey_respondent"
+    __table_args__ = (Index("ix_survey_respondent_user", "user_id", "answered_at"),)
+
+    round_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("survey_round.id", ondelete="CASCADE"), primary_key=True)
+    )
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), primary_key=True))
+    answered_at: datetime | None = None
+
+
+class PainPoint(SQLModel, table=True):
+    """One row of a round. `key` (the title, normalised) ties the same pain point across rounds for its trend;
+    `addresses` names the curriculum track or module that addresses it ("track:alerting", "module:..."). A struck
+    pain point is off the team's list, with what addressed it."""
+
+    __tablename__ = "pain_point"
+    __table_args__ = (
+        UniqueConstraint("round_id", "key", name="uq_pain_point_key"),
+        CheckConstraint("length(title) BETWEEN 1 AND 120", name="title_length"),
+        CheckConstraint("struck_with IS NULL OR " + _in("struck_with", ADDRESSED_BY), name="known_addressed_by"),
+        Index("ix_pain_point_addresses", "addresses"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(sa_column=Column(Integer, ForeignKey("survey_round.id", ondelete="CASCADE"), nullable=False))
+    position: int
+    title: str = Field(sa_column=Column(String(120), nullable=False))
+    description: str = Field(default="", max_length=1000)
+    key: str = Field(max_length=120)
+    addresses: str | None = Field(default=None, max_length=120)
+    struck_at: datetime | None = None
+    struck_by: int | None = Field(default=None, sa_column=user_fk(nullable=True))
+    struck_with: str | None = Field(default=None, max_length=20)
+    struck_note: str | None = Field(default=None, max_length=200)
+
+
+class PainScore(SQLModel, table=True):
+    """One respondent's cell for one pain point: a whole score 0-100, "don't know", or blank (both empty)."""
+
+    __tablename__ = "pain_score"
+    __table_args__ = (
+        CheckConstraint("pain IS NULL OR (pain BETWEEN 0 AND 100)", name="pain_range"),
+        CheckConstraint("effort IS NULL OR (effort BETWEEN 0 AND 100)", name="effort_range"),
+        CheckConstraint("NOT (pain_unknown AND pain IS NOT NULL)", name="pain_one_answer"),
+        CheckConstraint("NOT (effort_unknown AND effort IS NOT NULL)", name="effort_one_answer"),
+        Index("ix_pain_score_respondent", "respondent_id"),
+    )
+
+    pain_point_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("pain_point.id", ondelete="CASCADE"), primary_key=True)
+    )
+    respondent_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), primary_key=True))
+    pain: int | None = None
+    pain_unknown: bool = False
+    effort: int | None = None
+    effort_unknown: bool = False

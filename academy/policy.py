@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from . import audit, db
-from .models import CohortStaff, CohortTrainee
+from .models import CohortStaff, CohortTrainee, SurveyCohort, SurveyRound
 
 
 def _staff_of(cohort_id: int, user_id: int, role: str) -> bool:
@@ -142,3 +142,24 @@ def may_decide_readiness(user, request, panel: list[int]) -> bool:
 
 def may_view_readiness(user, request, panel: list[int]) -> bool:
     return may_view_trainee(user, request.trainee_id) or may_decide_readiness(user, request, panel)
+
+
+# ------------------------------------------------------------------ pain-point surveys
+
+
+def may_run_surveys(user) -> bool:
+    """Open survey rounds and read their results: managers and admins."""
+    return user.is_authenticated and (user.has_role("manager") or user.has_role("admin"))
+
+
+def may_run_round(user, round_: SurveyRound) -> bool:
+    """A round's results, checklist, editing and closing: its opener, a manager of one of its cohorts, or an admin."""
+    if not may_run_surveys(user):
+        return False
+    if user.has_role("admin") or round_.created_by == user.id:
+        return True
+    managed = select(CohortStaff.cohort_id).where(CohortStaff.user_id == user.id, CohortStaff.role == "manager")
+    shared = select(SurveyCohort.cohort_id).where(
+        SurveyCohort.round_id == round_.id, SurveyCohort.cohort_id.in_(managed)
+    )
+    return db.session().exec(shared.limit(1)).first() is not None

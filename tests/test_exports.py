@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from academy.cohorts.exports import csv_text, neutralise
 from academy.curriculum.store import catalogue
 from academy.models import Cohort, CohortModule, CohortStaff, CohortTrainee, Decision, LabAttempt, ModuleProgress
+from academy.spreadsheets import csv_text, neutralise
 from tests.conftest import sign_in
 
 HYPERLINK = '=HYPERLINK("http://evil.example","x")'

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from academy.cohorts.exports import csv_text
+from academy.spreadsheets import csv_text
 from tests.conftest import sign_in
 
 TIA = "Tia;=cmd|' /C calc'!A0"

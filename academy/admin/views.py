@@ -7,7 +7,6 @@ from .. import audit, db
 from ..accounts import services as accounts
 from ..accounts.services import AccountError
 from ..cohorts import services as cohorts
-from ..cohorts.exports import csv_text, iso
 from ..cohorts.services import CohortError
 from ..curriculum.store import catalogue
 from ..formatting import pluralize
@@ -16,6 +15,7 @@ from ..links import external_url
 from ..mail import mail_enabled, queue_mail
 from ..models import ROLES, Cohort, User
 from ..policy import admins_only
+from ..spreadsheets import csv_text, iso
 from . import importer, queries
 from .audit_words import SENTENCES, describe
 from .forms import (

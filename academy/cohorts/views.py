@@ -1,7 +1,6 @@
-import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -19,8 +18,8 @@ from ..reviews.queries import (
     service_levels_by_cohort,
     trainee_activity,
 )
+from ..spreadsheets import csv_response, csv_text, iso
 from . import queries, readiness
-from .exports import csv_text, iso
 
 bp = Blueprint("cohorts", __name__)
 
@@ -155,13 +154,6 @@ def matrix_cells(columns: list, rows: list[queries.MatrixRow]) -> dict[int, Mark
         for state, symbol in SYMBOLS.items()
     }
     return {row.trainee_id: Markup("").join(cell[mid, row.cells[mid]] for mid, _, _ in columns) for row in rows}
-
-
-def csv_response(text: str, name: str) -> Response:
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "export"
-    response = Response(text, content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
-    return response
 
 
 @bp.get("/cohorts/<int:cohort_id>/progress.csv")

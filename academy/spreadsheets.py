@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from flask import Response
+
 FORMULA_STARTS = frozenset("=+-@\t\r")
 # a spreadsheet set to split on ";" (or tabs, or lines, ignoring quotes) starts a cell after any of these
 SEPARATORS = frozenset(",;\t\r\n")
@@ -34,3 +36,11 @@ def iso(value: date | datetime | None) -> str:
     if not value:
         return ""
     return value.isoformat(timespec="minutes") if isinstance(value, datetime) else value.isoformat()
+
+
+def csv_response(text: str, name: str) -> Response:
+    """A download named after what it holds, reduced to characters every file system and browser accepts."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "export"
+    response = Response(text, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
+    return response
