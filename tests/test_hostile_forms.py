@@ -65,6 +65,7 @@ from tests.conftest import PASSWORD, People, empty_tables, make_app, sign_in
 MODULE, LAB = "linux-shell", "linux-shell-lab"
 LOG = b"2026-11-01 12:00:01 ERROR disk full on /srv\n"
 SECRET_PRACTICE = "Shadowed the pager for checkout-canary-7731."
+SECRET_PAIN = "Paged nightly by disk-alarm-5150"  # a pain point of cohort A's survey round
 SECRET_EVIDENCE = "Evidence of attempt two: `df -h` shows /srv at 100%."
 NEW_PASSWORD = "velvet otter quarry lantern 1987"
 TABLES = SQLModel.metadata.sorted_tables
@@ -154,6 +155,7 @@ class World:
             self.welcome_token = accounts.password_link_token(s, invitee, purpose="invite")
             self._arrange_credential(s, users["trainee"], users["mentor"])
             self._arrange_practice(s, users["trainee"], users["mentor"], users["manager"])
+            self._arrange_surveys(s, users)
             s.commit()
 
     def _arrange_practice(self, s: Session, trainee: User, mentor: User, manager: User) -> None:
@@ -174,6 +176,35 @@ class World:
         s.flush()
         s.add_all([ReadinessPanelist(request_id=request.id, user_id=u.id) for u in (mentor, manager)])
         self.ids |= {"practice_entry": entry.id, "readiness_request": request.id}
+
+    def _arrange_surveys(self, s: Session, users: dict[str, User]) -> None:
+        """Two rounds the manager opened for cohort A: "survey", which trainee2 has answered (named, with effort),
+        and "fresh_survey", which nobody has answered yet (its pain points can still be edited)."""
+        from academy.models import PainPoint, PainScore, SurveyCohort, SurveyRespondent, SurveyRound
+
+        asked = ("trainee", "trainee2", "graduand", "mentor", "mentor2", "manager")
+        for name, title in (("survey", SECRET_PAIN), ("fresh_survey", "Out of the loop")):
+            closes = date.today() + timedelta(days=30)
+            made = SurveyRound(
+                title=f"Cohort A {name}", closes_on=closes, anonymous=False, created_by=users["manager"].id
+            )
+            s.add(made)
+            s.flush()
+            point = PainPoint(round_id=made.id, position=1, title=title, key=title.lower())
+            s.add_all([point, SurveyCohort(round_id=made.id, cohort_id=self.ids["cohort_a"])])
+            answered = name == "survey"
+            for who in asked:
+                s.add(
+                    SurveyRespondent(
+                        round_id=made.id,
+                        user_id=users[who].id,
+                        answered_at=utcnow() if answered and who == "trainee2" else None,
+                    )
+                )
+            s.flush()
+            if answered:
+                s.add(PainScore(pain_point_id=point.id, respondent_id=users["trainee2"].id, pain=80, effort=20))
+            self.ids |= {name: made.id, f"{name}_point": point.id}
 
     def _arrange_credential(self, s: Session, trainee: User, mentor: User) -> None:
         """The rows a readiness panel's "ready" leaves, then the credential issued for them."""
@@ -420,6 +451,7 @@ def named_problem(response) -> str:
 
 LINE, TEXT, EMAIL, PASSWORD_KIND, DATE = "line", "text", "email", "password", "date"
 CHOICE, MULTI, ID, FLAG, KEY, UPLOAD = "choice", "multi", "id", "flag", "key", "upload"
+SCORE = "score"  # a survey's 0-100, typed
 
 
 @dataclass(frozen=True)
@@ -450,8 +482,18 @@ class Form:
 
 
 TRACKS = (
-    "foundations", "automation", "observability", "slos", "kubernetes", "incidents", "culture",
-    "linux-performance", "data", "traffic", "security", "releases",
+    "foundations",
+    "automation",
+    "observability",
+    "slos",
+    "kubernetes",
+    "incidents",
+    "culture",
+    "linux-performance",
+    "data",
+    "traffic",
+    "security",
+    "releases",
 )
 CRITERIA = tuple(str(i) for i in range(6))
 QUIZ_CHOICES = ("a", "b", "c", "d")
@@ -758,6 +800,65 @@ FORMS = (
         ),
     ),
     Form(
+        "surveys.new",
+        "manager",
+        "/surveys/new",
+        lambda w: [
+            ("title", "Cohort A, winter"),
+            ("closes_on", (date.today() + timedelta(days=20)).isoformat()),
+            ("points-0-title", "Too many alerts"),
+            ("points-0-description", "Pages at night for disks that fill slowly."),
+            ("points-0-addresses", "track:observability"),
+            ("cohorts", str(w.ids["cohort_a"])),
+            ("people", "outsider@example.com"),
+            ("anonymous", "y"),
+            ("asks_effort", "y"),
+        ],
+        (
+            Field("title", LINE),
+            Field("closes_on", DATE),
+            Field("points-0-title", LINE),
+            Field("points-0-description", LINE, required=False),
+            Field("points-0-addresses", CHOICE, required=False, choices=("track:observability",)),
+            Field("cohorts", ID, required=False),
+            Field("people", TEXT, required=False, at="@"),
+            Field("anonymous", CHOICE, required=False, choices=("y",)),
+        ),
+    ),
+    Form(
+        "surveys.edit",
+        "manager",
+        "/surveys/{fresh_survey}/edit",
+        lambda w: [
+            ("title", "Cohort A, renamed"),
+            ("closes_on", (date.today() + timedelta(days=10)).isoformat()),
+            ("points-0-title", "Out of the loop on changes"),
+        ],
+        (Field("title", LINE), Field("closes_on", DATE), Field("points-0-title", LINE)),
+    ),
+    Form(
+        "surveys.answer",
+        "trainee",
+        "/surveys/{survey}/answer",
+        lambda w: [(f"pain-{w.ids['survey_point']}", "70"), (f"effort-{w.ids['survey_point']}", "35")],
+        (
+            Field("pain-{survey_point}", SCORE, required=False),
+            Field("effort-{survey_point}", SCORE, required=False),
+        ),
+        refusals=frozenset({400, 409, 422}),
+    ),
+    Form(
+        "surveys.strike",
+        "manager",
+        "/surveys/{survey}/points/{survey_point}/strike",
+        lambda w: [("addressed_by", "team"), ("what", "The alert review guild"), ("curriculum", "track:observability")],
+        (
+            Field("addressed_by", CHOICE, choices=("team", "initiative", "track", "module")),
+            Field("what", LINE),
+            Field("curriculum", CHOICE, required=False, choices=("track:observability",)),
+        ),
+    ),
+    Form(
         "notifications.mark_read",
         "trainee",
         "/notifications/read",
@@ -776,6 +877,9 @@ BUTTONS = (
     Form("practicum.withdraw", "trainee", "/practicum/entries/{practice_entry}/withdraw", lambda w: []),
     Form("readiness.withdraw", "trainee", "/readiness/requests/{readiness_request}/withdraw", lambda w: []),
     Form("reviews.release", "mentor2", "/reviews/{claimed}/release", lambda w: []),
+    Form("surveys.close", "manager", "/surveys/{survey}/close", lambda w: []),
+    Form("surveys.delete", "manager", "/surveys/{fresh_survey}/delete", lambda w: []),
+    Form("surveys.restore", "manager", "/surveys/{survey}/points/{survey_point}/restore", lambda w: []),
 )
 
 
@@ -862,7 +966,7 @@ def attack(what: str, pairs, *, how: str = "", **kwargs) -> Attack:
 
 def valid_value(form: Form, world: World, f: Field) -> str:
     pairs = form.valid(world)
-    return dict(pairs)[f.replaces or f.name]
+    return dict(pairs)[world.path(f.replaces or f.name)]
 
 
 def split(value: str, f: Field) -> tuple[str, str]:
@@ -872,11 +976,11 @@ def split(value: str, f: Field) -> tuple[str, str]:
 
 def with_values(form: Form, world: World, f: Field, values: list) -> list[tuple[str, object]]:
     """The valid submission with field `f` (and its mirror) sent as `values` (none: left out)."""
-    replaced = {f.name, f.mirror, f.replaces} - {None}
+    replaced = {world.path(n) for n in (f.name, f.mirror, f.replaces) if n}  # a name may hold an id: "pain-{x}"
     pairs = [(k, v) for k, v in form.valid(world) if k not in replaced]
-    pairs += [(f.name, v) for v in values]
+    pairs += [(world.path(f.name), v) for v in values]
     if f.mirror:
-        pairs += [(f.mirror, v) for v in values]
+        pairs += [(world.path(f.mirror), v) for v in values]
     return pairs
 
 
@@ -903,6 +1007,7 @@ WRONG = {
     DATE: ("yesterday", "1700000000", "2026-13-01", "2026-02-30", "01/09/2026", "2026-09-01T00:00", "-1", "true"),
     ID: ("abc", "-1", "1.5", "1e3", "0x1F", " 7", "²", "①", "9" * 30, "9" * 5000, "true", "[1]", "null"),
     FLAG: ("yes", "true", "on", "2", "-1", "01", " 1", "null", "ja", "0.0"),
+    SCORE: ("abc", "-1", "1.5", "101", "1e2", "0x10", "²", "①", "9" * 30, "true", "null", "70%", "[]", "7 0"),
     KEY: ("abc", "x" * 32, "E" * 32, "12345678-1234-1234-1234-123456789abc", "e" * 31, "e" * 33, "0"),
 }
 
@@ -933,7 +1038,7 @@ def long_input(draw, form: Form, world: World, size: int):
 
 @st.composite
 def control_input(draw, form: Form, world: World):
-    f = draw(fields_for(form, kinds=(LINE, TEXT, EMAIL, DATE, CHOICE, MULTI, ID, FLAG, KEY, UPLOAD)))
+    f = draw(fields_for(form, kinds=(LINE, TEXT, EMAIL, DATE, CHOICE, MULTI, ID, FLAG, KEY, UPLOAD, SCORE)))
     allowed = MULTILINE_OK if f.kind in (TEXT, UPLOAD) else ""
     controls = draw(st.text(st.sampled_from([c for c in CONTROL if c not in allowed]), min_size=1, max_size=4))
     before, after = split(valid_value(form, world, f), f)

@@ -19,6 +19,7 @@ IDS = {
     "public_id": "credential_public_id",  # the trainee's credential, in public
     "entry_id": "practice_entry",
     "request_id": "readiness_request",
+    "round_id": "survey",  # cohort A's survey round, which trainee2 has answered
 }
 ATTEMPTS = {"learning.quiz_result": "quiz_attempt", "reviews.review": "submission"}
 

@@ -1,6 +1,7 @@
 """Pain-point surveys (issue 20): rounds, answers, results as the team's sheet had them (averages over answered
 cells, priority = pain / effort), the anonymity threshold, the checklist, trends, and the rules of each."""
 
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -86,21 +87,23 @@ def ten(people):
 
 
 def test_the_seed_sheets_row_averages_71_1_over_9_answers(app, people, academy, ten):
-    round_ = open_round(app, people, academy.manager, ten, points=["Too much toil"], asks_effort=False)
+    round_ = open_round(
+        app, people, academy.manager, ten, points=["Too much toil", "Too many alerts"], asks_effort=False
+    )
     for person, score in zip(ten, TOIL, strict=True):
-        answer(app, people, round_, person, [score])
+        answer(app, people, round_, person, [score, 90])
     found = results(app, people, round_)
-    (row,) = found.rows
+    row = next(r for r in found.rows if r.point.title == "Too much toil")
     assert (row.pain.total, row.pain.answered) == (640, 9)
     assert queries.shown(row.pain.value) == "71.1"
     assert found.answered == 10  # the person who left the cell blank answered the round
 
 
 def test_dont_know_is_left_out_like_a_blank_not_counted_as_zero(app, people, academy, ten):
-    round_ = open_round(app, people, academy.manager, ten[:4], points=["Too many alerts"], asks_effort=False)
+    round_ = open_round(app, people, academy.manager, ten[:4], points=["Too many alerts", "Toil"], asks_effort=False)
     for person, score in zip(ten[:4], [80, "?", None, 40], strict=True):
-        answer(app, people, round_, person, [score])
-    (row,) = results(app, people, round_).rows
+        answer(app, people, round_, person, [score, 10])
+    row = next(r for r in results(app, people, round_).rows if r.point.title == "Too many alerts")
     assert (row.pain.value, row.pain.answered) == (60, 2)
     assert sum(1 for c in row.cells if c and c.pain_unknown) == 1
 
@@ -167,6 +170,15 @@ def test_scores_outside_0_to_100_or_not_whole_are_refused_and_change_nothing(app
     with people.session() as s:
         assert s.exec(select(PainScore)).all() == []
         assert s.get(SurveyRespondent, (round_.id, academy.trainee.id)).answered_at is None
+
+
+def test_a_sheet_without_a_single_score_is_refused(app, people, academy, as_role, db_session):
+    """Blanks and "don't know" alone would count a person towards the anonymity threshold with nothing said."""
+    round_ = open_round(app, people, academy.manager, [academy.trainee], points=["A", "B"], asks_effort=False)
+    a, b = point_ids(people, round_)
+    response = as_role("trainee").post(f"/surveys/{round_.id}/answer", data={f"pain-{a}": "", f"pain-{b}": "?"})
+    assert response.status_code == 409 and "at least one score" in response.get_data(as_text=True)
+    assert db_session.get(SurveyRespondent, (round_.id, academy.trainee.id)).answered_at is None
 
 
 def test_a_respondent_answers_then_changes_their_answers(app, people, academy, as_role):
@@ -323,7 +335,7 @@ def test_a_repeated_pain_point_shows_its_trend_across_rounds(app, people, academ
     second = open_round(
         app, people, academy.manager, ten[:3], points=["too  many alerts"], asks_effort=False, title="Q2"
     )
-    for person, (a, b) in zip(ten[:3], [(90, 40), (80, 50), (70, None)], strict=True):
+    for person, (a, b) in zip(ten[:3], [(90, 40), (80, 50), (70, 45)], strict=True):
         answer(app, people, first, person, [a])
         answer(app, people, second, person, [b])
     for made, day in ((first, date(2026, 3, 1)), (second, date(2026, 9, 1))):
@@ -370,3 +382,79 @@ def test_the_navigation_shows_surveys_to_those_asked_with_what_waits(app, people
     open_round(app, people, academy.manager, [academy.trainee], asks_effort=False)
     page = as_role("trainee").get("/learning").get_data(as_text=True)
     assert 'href="/surveys"' in page and '1<span class="visually-hidden"> to answer' in page
+
+
+def test_a_module_page_names_the_pain_points_it_addresses(app, people, academy, as_role):
+    track = catalogue_track_of(app, "toil")
+    page = as_role("trainee").get("/modules/toil").get_data(as_text=True)
+    assert "This addresses" not in page
+    with app.test_request_context(), people.session() as s:
+        services.open_round(
+            s,
+            catalogue(),
+            by=s.get(User, academy.manager.id),
+            title="Pains",
+            closes_on=installation_today() + timedelta(days=3),
+            points=[
+                PointDraft("Too much toil", addresses="module:toil"),
+                PointDraft("Too many alerts", addresses=f"track:{track}"),
+            ],
+            cohort_ids=[],
+            emails=[academy.trainee.email],
+            anonymous=True,
+            asks_effort=False,
+            today=installation_today(),
+        )
+        s.commit()
+    page = as_role("trainee").get("/modules/toil").get_data(as_text=True)
+    assert "This addresses:</strong> too many alerts, too much toil" in page
+
+
+def catalogue_track_of(app, module_id):
+    with app.app_context():
+        return catalogue().get(module_id).track
+
+
+def test_an_edit_waits_for_an_answer_being_saved_and_then_refuses(app, people, academy):
+    """An edit that looked before an answer was committed would delete it with the old pain points: it waits for
+    the round's lock instead, then sees the answer and refuses. Nothing acknowledged is lost."""
+    round_ = open_round(app, people, academy.manager, [academy.trainee], points=["Toil"], asks_effort=False)
+    (pid,) = point_ids(people, round_)
+    outcome = {}
+
+    def edit():
+        with app.test_request_context(method="POST"), people.session() as second:
+            try:
+                services.edit_round(
+                    second,
+                    catalogue(),
+                    round_=second.get(SurveyRound, round_.id),
+                    by=second.get(User, academy.manager.id),
+                    title="Renamed",
+                    closes_on=installation_today() + timedelta(days=5),
+                    points=[PointDraft("Something else")],
+                    today=installation_today(),
+                )
+                second.commit()
+                outcome["edit"] = "saved"
+            except services.SurveyError as error:
+                second.rollback()
+                outcome["edit"] = str(error)
+
+    with app.test_request_context(method="POST"), people.session() as first:
+        services.save_answers(
+            first,
+            round_=first.get(SurveyRound, round_.id),
+            respondent=first.get(User, academy.trainee.id),
+            answers={pid: Answer(Cell(score=50))},
+            today=installation_today(),
+        )
+        editor = threading.Thread(target=edit)
+        editor.start()
+        editor.join(0.5)
+        assert editor.is_alive(), "the edit did not wait for the answer being saved"
+        first.commit()
+    editor.join(20)
+    assert "answered" in outcome["edit"]
+    with people.session() as s:
+        assert s.get(PainScore, (pid, academy.trainee.id)).pain == 50

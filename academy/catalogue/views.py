@@ -8,6 +8,7 @@ from ..learning import services as learning
 from ..learning.forms import ActionForm, EvidenceForm, QuizForm
 from ..learning.queries import module_journey, module_states
 from ..local_time import reader_today
+from ..surveys.queries import addressed_by
 
 bp = Blueprint("catalogue", __name__)
 
@@ -74,6 +75,7 @@ def render_module(
         module=mod,
         track=cat.track(mod.track),
         prerequisites=[cat.get(p) or p for p in mod.prerequisites],
+        addresses=addressed_by(db.session(), mod.id, mod.track),  # the teams' pain points it answers
         journey=journey,
         evidence_forms=forms,
         quiz_form=QuizForm(formdata=None),

@@ -188,6 +188,12 @@ def _write_points(session: Session, round_: SurveyRound, drafts: list[PointDraft
         )
 
 
+def lock(session: Session, round_: SurveyRound) -> None:
+    """Writes to one round take turns (PostgreSQL's row lock; SQLite's writers take turns already): an edit that
+    found no answers cannot then delete one that was saved meanwhile, and a sheet is never saved twice at once."""
+    session.refresh(round_, with_for_update=True)
+
+
 def has_answers(session: Session, round_id: int) -> bool:
     answered = select(SurveyRespondent.user_id).where(
         SurveyRespondent.round_id == round_id, SurveyRespondent.answered_at.is_not(None)
@@ -208,6 +214,7 @@ def edit_round(
 ) -> None:
     """Title, closing date and pain points, while nobody has answered: after that, the answers would no longer say
     what they were answers to, so a new round (which may repeat the pain points) is the way."""
+    lock(session, round_)
     if has_answers(session, round_.id):
         raise SurveyError(
             "Someone has answered this round already, so its pain points stay as they are: open a new round."
@@ -228,6 +235,7 @@ def save_answers(
     session: Session, *, round_: SurveyRound, respondent: User, answers: dict[int, Answer], today: date
 ) -> None:
     """The respondent's whole sheet, replacing what they saved before; a pain point left out is blank."""
+    lock(session, round_)
     asked = session.get(SurveyRespondent, (round_.id, respondent.id))
     if asked is None:
         raise SurveyError("You were not asked to answer this round.")
@@ -239,6 +247,8 @@ def save_answers(
     for cell in [a.pain for a in answers.values()] + [a.effort for a in answers.values()]:
         if cell.score is not None and (cell.unknown or not 0 <= cell.score <= 100):
             raise SurveyError("Scores are whole numbers from 0 to 100, or “don't know”.")
+    if not any(cell.score is not None for a in answers.values() for cell in (a.pain, a.effort)):
+        raise SurveyError("Give at least one score: blanks and “don't know” alone say nothing to count.")
     session.exec(
         delete(PainScore).where(PainScore.respondent_id == respondent.id, PainScore.pain_point_id.in_(point_ids))
     )
@@ -272,6 +282,7 @@ def mark_read_about_for(session: Session, user_id: int, round_id: int) -> None:
 
 
 def close_round(session: Session, *, round_: SurveyRound, by: User, today: date) -> None:
+    lock(session, round_)
     if not is_open(round_, today):
         raise SurveyError("This round is closed already.")
     round_.closed_at = utcnow()
@@ -282,6 +293,7 @@ def close_round(session: Session, *, round_: SurveyRound, by: User, today: date)
 
 def delete_round(session: Session, *, round_: SurveyRound, by: User) -> None:
     """The round, its pain points and answers go; the audit log keeps that it existed, who deleted it and when."""
+    lock(session, round_)
     answered = session.exec(
         select(SurveyRespondent.user_id).where(
             SurveyRespondent.round_id == round_.id, SurveyRespondent.answered_at.is_not(None)
@@ -304,6 +316,7 @@ def delete_round(session: Session, *, round_: SurveyRound, by: User) -> None:
 def strike(session: Session, catalogue: Catalogue, *, point: PainPoint, by: User, addressed_by: str, what: str) -> None:
     """Off the team's list, with what addressed it: a cross-functional team or an initiative (named), or a
     curriculum track or module (chosen)."""
+    session.refresh(point, with_for_update=True)  # two people striking it at once: the second is told
     if point.struck_at is not None:
         raise SurveyError("This pain point is struck through already.")
     if addressed_by not in ADDRESSED_BY:
@@ -319,6 +332,7 @@ def strike(session: Session, catalogue: Catalogue, *, point: PainPoint, by: User
 
 
 def unstrike(session: Session, *, point: PainPoint, by: User) -> None:
+    session.refresh(point, with_for_update=True)
     if point.struck_at is None:
         raise SurveyError("This pain point is on the list already.")
     point.struck_at = point.struck_by = point.struck_with = point.struck_note = None

@@ -80,6 +80,21 @@ def repeated_points(from_id: int | None) -> list[dict]:
     return points + [{}] * max(BLANK_ROWS - len(points), 2)
 
 
+def form_problems(form) -> list[tuple[str, str]]:
+    """Each field's errors (those inside the pain point rows too), named by the field's label, linked to it."""
+    problems = []
+    for f in form:
+        if hasattr(f, "entries") or hasattr(f, "form"):  # a list of rows, or a row
+            problems += form_problems(f.form if hasattr(f, "form") else f)
+            continue
+        problems += [(f"#{f.id}", f"{f.label.text}: {error}") for error in f.errors]
+    return problems or [(None, "The form has expired; reload the page and try again. Nothing was changed.")]
+
+
+def ticks_are_checkboxes(form, *names: str) -> bool:
+    return all(value == "y" for name in names for value in form.getlist(name))
+
+
 def render_round_form(form: RoundForm, problems=(), status: int = 200, round_=None, chosen=()):
     return (
         render_template(
@@ -103,14 +118,16 @@ def new():
         points = repeated_points(id_or_none(request.args.get("from")))
         return render_round_form(round_form(points=points) if points else round_form())
     form = round_form(request.form)
-    chosen = [c for c in (id_or_none(v) for v in request.form.getlist("cohorts")) if c is not None]
+    raw_cohorts = request.form.getlist("cohorts")
+    chosen = [c for c in map(id_or_none, raw_cohorts) if c is not None]
     if not form.validate_on_submit():
-        return render_round_form(form, [(None, "The form was too long or has expired; nothing was opened.")], 400)
-    allowed = {c.id for c in cohort_choices()}
+        return render_round_form(form, form_problems(form), 422, chosen=chosen)
     s = db.session()
     try:
-        if set(chosen) - allowed:
-            raise services.SurveyError("You may only ask cohorts you manage.", "cohorts")
+        if len(chosen) != len(raw_cohorts) or set(chosen) - {c.id for c in cohort_choices()}:
+            raise services.SurveyError("You may only ask cohorts you manage, chosen from the list.", "cohorts")
+        if not ticks_are_checkboxes(request.form, "anonymous", "asks_effort"):
+            raise services.SurveyError("Anonymity and effort are ticked or not; the form sent something else.", "title")
         made = services.open_round(
             s,
             catalogue(),
@@ -145,9 +162,7 @@ def edit(round_id: int):
         return render_round_form(round_form(title=found.title, closes_on=found.closes_on, points=points), round_=found)
     form = round_form(request.form)
     if not form.validate_on_submit():
-        return render_round_form(
-            form, [(None, "The form was too long or has expired; nothing was changed.")], 400, found
-        )
+        return render_round_form(form, form_problems(form), 422, round_=found)
     s = db.session()
     try:
         services.edit_round(
@@ -284,10 +299,11 @@ def strike(round_id: int, point_id: int):
     form = StrikeForm()
     s = db.session()
     by = form.addressed_by.data
-    what = form.curriculum.data.partition(":")[2] if by in ("track", "module") else form.what.data
+    what = (form.curriculum.data or "").partition(":")[2] if by in ("track", "module") else form.what.data
     try:
         if not form.validate_on_submit():
-            raise services.SurveyError("The form has expired or is too long; nothing was struck through.")
+            raise services.SurveyError(" ".join(message for _, message in form_problems(form)))
+        services.check_addresses(catalogue(), form.curriculum.data)  # even when a team is named: what was sent
         if by in ("track", "module") and not (form.curriculum.data or "").startswith(f"{by}:"):
             raise services.SurveyError(f"Choose the {by} that addressed it from the list.", "curriculum")
         services.strike(s, catalogue(), point=point, by=s.get(User, current_user.id), addressed_by=by, what=what)
