@@ -257,8 +257,18 @@ def test_only_those_who_run_a_round_see_its_results(app, people, academy, as_rol
 def test_a_manager_opens_a_round_for_their_cohort_through_the_form(app, people, academy, as_role, db_session):
     client = as_role("manager")
     assert client.get("/surveys/new").status_code == 200
+    left = people.user("left@example.com", "trainee")
+    cohort_c = people.cohort("Cohort C", trainees=[left], managers=[academy.manager])
+    with people.session() as s:
+        s.get(User, left.id).is_active = False
+        s.commit()
     closes = (today(app) + timedelta(days=10)).isoformat()
-    form = {"title": "Cohort A pains", "closes_on": closes, "cohorts": [str(academy.cohort.id)], "anonymous": "y"}
+    form = {
+        "title": "Cohort A pains",
+        "closes_on": closes,
+        "cohorts": [str(academy.cohort.id), str(cohort_c.id)],
+        "anonymous": "y",
+    }
     form |= {"points-0-title": "Too many alerts", "points-0-addresses": "track:observability"}
     response = client.post("/surveys/new", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -266,6 +276,7 @@ def test_a_manager_opens_a_round_for_their_cohort_through_the_form(app, people, 
     asked = set(db_session.exec(select(SurveyRespondent.user_id).where(SurveyRespondent.round_id == made.id)).all())
     a = academy
     assert asked == {a.trainee.id, a.trainee2.id, a.mentor.id, a.mentor2.id, a.manager.id}  # staff too
+    assert left.id not in asked  # a deactivated account is never asked
     told = db_session.exec(select(Notification.user_id).where(Notification.link == f"/surveys/{made.id}/answer")).all()
     assert set(told) == asked
     assert made.anonymous and not made.asks_effort

@@ -109,8 +109,11 @@ def _people(session: Session, cohort_ids: list[int], emails: list[str]) -> tuple
         raise SurveyError("One of the chosen cohorts does not exist any more.", "cohorts")
     people: list[int] = []
     if cohorts:
-        people += session.exec(select(CohortTrainee.trainee_id).where(CohortTrainee.cohort_id.in_(cohorts))).all()
-        people += session.exec(select(CohortStaff.user_id).where(CohortStaff.cohort_id.in_(cohorts))).all()
+        active = select(User.id).where(User.is_active)  # a deactivated account is asked nothing
+        trainees = select(CohortTrainee.trainee_id).where(CohortTrainee.cohort_id.in_(cohorts))
+        staff = select(CohortStaff.user_id).where(CohortStaff.cohort_id.in_(cohorts))
+        people += session.exec(trainees.where(CohortTrainee.trainee_id.in_(active))).all()
+        people += session.exec(staff.where(CohortStaff.user_id.in_(active))).all()
     wanted = list(dict.fromkeys(e.strip().lower() for e in emails if e.strip()))
     if bad := [e for e in wanted if not is_email(e)]:
         raise SurveyError(f"“{bad[0][:80]}” is not an e-mail address.", "people")
