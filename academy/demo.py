@@ -1,4 +1,5 @@
-"""The demo academy: people, three cohorts, progress and practice at varied stages, loaded only on request."""
+"""The demo academy: people, three cohorts, progress and practice at varied stages, and pain-point surveys; loaded
+only on request."""
 
 import json
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from sqlmodel import Session
 
 from .accounts.services import create_user, hash_password, user_by_email
 from .curriculum.loader import Catalogue, learning_order
+from .demo_surveys import load_surveys
 from .learning.services import made_up_answers
 from .models import (
     Cohort,
@@ -112,8 +114,9 @@ def load_demo(*, session: Session, catalogue: Catalogue, today: date) -> bool:
         for p in accounts()
     }
     order = learning_order(catalogue)
+    cohorts = {}
     for name, start, end, numbers, mentors in COHORTS:
-        cohort = Cohort(name=name, start_date=start, end_date=end)
+        cohort = cohorts[name] = Cohort(name=name, start_date=start, end_date=end)
         session.add(cohort)
         session.flush()
         session.add_all(plan(cohort, order))
@@ -134,6 +137,7 @@ def load_demo(*, session: Session, catalogue: Catalogue, today: date) -> bool:
             session.flush()
             history(session, trainee.id, users[f"{mentor}@example.com"].id, order, n, start, today)
     practicum_history(session, catalogue, users, today)
+    load_surveys(session=session, catalogue=catalogue, users=users, cohorts=cohorts, today=today)
     return True
 
 

@@ -73,7 +73,9 @@ def init_app(app) -> None:
     app.jinja_env.globals["time_zones"] = time_zones
 
 
-def installation_today() -> date:
-    """Today on the installation's calendar (ACADEMY_TIME_ZONE): one date for everyone, such as a survey's close."""
+def installation_today(now: datetime | None = None) -> date:
+    """Today (or `now`'s day) on the installation's calendar (ACADEMY_TIME_ZONE): one date for everyone, such as
+    the day a survey closes."""
     name = current_app.config.get("TIME_ZONE") or "UTC"
-    return datetime.now(ZoneInfo(name if valid_time_zone(name) else "UTC")).date()
+    zone = ZoneInfo(name if valid_time_zone(name) else "UTC")
+    return (now or datetime.now(UTC)).astimezone(zone).date()

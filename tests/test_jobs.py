@@ -1,5 +1,6 @@
 """The worker's scheduled jobs, run as the consumer runs them at a given moment: the periodic tasks due then are
 enqueued, then every queued task is executed (the e-mail they write goes out through the outbox to a sink).
+Survey reminders too: the day's run reminds those yet to answer a round that closes within three days.
 
 Also the per-person storage quota on lab evidence files, and the reminders checkbox on the account page."""
 
@@ -16,7 +17,18 @@ from sqlmodel import Session, select
 
 from academy.jobs import tasks
 from academy.jobs.queue import jobs
-from academy.models import Attachment, AuditEntry, CohortModule, LabAttempt, User, utcnow
+from academy.models import (
+    Attachment,
+    AuditEntry,
+    CohortModule,
+    LabAttempt,
+    Notification,
+    OutgoingMail,
+    SurveyRound,
+    User,
+    utcnow,
+)
+from tests import test_surveys as surveys
 from tests.conftest import make_app, sign_in
 from tests.smtp_sink import SmtpSink
 from tests.test_labs import attempts_of, fetch, open_lab, page, submit_evidence
@@ -294,8 +306,6 @@ def test_the_audit_prune_removes_old_sign_in_noise_and_keeps_decisions_and_admin
 
 
 def test_the_outbox_prune_forgets_delivered_and_given_up_mail_after_a_week_and_never_unsent_mail(app, monkeypatch):
-    from academy.models import OutgoingMail
-
     now = datetime(2026, 12, 7, 3, 45, tzinfo=UTC)
     old, recent = now - timedelta(days=8), now - timedelta(days=6)
     rows = {
@@ -317,3 +327,64 @@ def test_the_outbox_prune_forgets_delivered_and_given_up_mail_after_a_week_and_n
     assert kept == ["never sent", "sent this week"]
     [entry] = audit_rows(app, "mail.pruned")
     assert '"removed": 2' in entry.detail
+
+
+# ------------------------------------------------------------------ reminders to answer a survey before it closes
+
+
+def survey_closing_in(app, people, academy, days: int) -> SurveyRound:
+    """A round asking both trainees and a mentor, closing `days` after the installation's today; trainee answered."""
+    asked = [academy.trainee, academy.trainee2, academy.mentor]
+    round_ = surveys.open_round(app, people, academy.manager, asked, closes_in=days, title=f"Closing in {days} days")
+    surveys.answer(app, people, round_, academy.trainee, [50, None, 70, "?", 20])
+    return round_
+
+
+def survey_reminders(app) -> Counter:
+    """Who was reminded of which round: (e-mail, link) counted."""
+    rows = fetch(
+        app,
+        select(User.email, Notification.link)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.message.startswith("Reminder: the survey")),
+    )
+    return Counter((email, link) for email, link in rows)
+
+
+def next_run(hour: int = 8, minute: int = 15) -> datetime:
+    """The next run at this hour, never in the past: the outbox sends only rows written before the jobs' clock."""
+    at = utcnow().replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return at if at > utcnow() else at + timedelta(days=1)
+
+
+def test_those_yet_to_answer_are_reminded_once_three_days_before_a_survey_closes_with_mail_off(
+    app, people, academy, monkeypatch
+):
+    at = next_run()
+    ahead = (at.date() - surveys.today(app)).days  # the job's day is today or tomorrow, by the hour now
+    soon = survey_closing_in(app, people, academy, ahead + 3)
+    later = survey_closing_in(app, people, academy, ahead + 4)
+
+    assert "survey_reminders" not in run_scheduled(app, next_run(8, 0), monkeypatch)
+    assert survey_reminders(app) == Counter()
+    assert "survey_reminders" in run_scheduled(app, at, monkeypatch)
+    link = f"/surveys/{soon.id}/answer"
+    # trainee answered; the round closing in four days is not due yet
+    reminded = Counter({("trainee2@example.com", link): 1, ("mentor@example.com", link): 1})
+    assert survey_reminders(app) == reminded
+    assert {r.id: r.reminded_at for r in fetch(app, select(SurveyRound))} == {soon.id: at, later.id: None}
+    assert fetch(app, select(OutgoingMail)) == []  # mail is off: the notifications are the reminder
+
+    assert "survey_reminders" in run_scheduled(app, at + timedelta(days=1), monkeypatch)
+    counted = survey_reminders(app)
+    assert sum(n for (_, to), n in counted.items() if to == link) == 2  # once a round
+    assert sum(n for (_, to), n in counted.items() if to == f"/surveys/{later.id}/answer") == 2  # its day came
+
+
+def test_with_mail_on_the_survey_reminder_goes_out_by_e_mail_too(mail_app, app, people, academy, sink, monkeypatch):
+    soon = survey_closing_in(app, people, academy, 2)  # opened with mail off: only the reminder is mailed
+    assert "survey_reminders" in run_scheduled(mail_app, next_run(), monkeypatch)
+    assert messages_to(sink) == Counter({"trainee2@example.com": 1, "mentor@example.com": 1})
+    body = body_to(sink, "mentor@example.com")
+    assert "Reminder: the survey “Closing in 2 days” closes on" in body
+    assert f"{BASE_URL}/surveys/{soon.id}/answer" in body

@@ -7,6 +7,7 @@ that app, with its own database session, and commits its own work.
 | send_due_mail | every minute: every due unsent row, whatever became of the messages above |
 | mentor_digest | Mondays 07:00 |
 | behind_reminders | daily 08:00 (at most one a week per trainee) |
+| survey_reminders | daily 08:15 (once per survey round, three days before it closes, mail on or off) |
 | remove_withdrawn_files | daily 03:00 |
 | prune_sign_in_audit | daily 03:30 |
 | prune_outbox | daily 03:45 |
@@ -24,8 +25,10 @@ from huey.api import TaskWrapper
 from .. import audit, db
 from ..curriculum.store import catalogue
 from ..learning.services import remove_withdrawn_files as remove_files
+from ..local_time import installation_today
 from ..mail import mail_enabled
 from ..models import utcnow
+from ..surveys.services import send_reminders
 from . import digests, outbox
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 EVERY_MINUTE = crontab()
 MONDAY_MORNING = crontab(day_of_week="1", hour="7", minute="0")
 DAILY_REMINDERS = crontab(hour="8", minute="0")
+DAILY_SURVEY_REMINDERS = crontab(hour="8", minute="15")
 NIGHTLY_FILES = crontab(hour="3", minute="0")
 NIGHTLY_AUDIT = crontab(hour="3", minute="30")
 NIGHTLY_OUTBOX = crontab(hour="3", minute="45")
@@ -49,6 +53,7 @@ class Tasks:
     send_due_mail: TaskWrapper
     mentor_digest: TaskWrapper
     behind_reminders: TaskWrapper
+    survey_reminders: TaskWrapper
     remove_withdrawn_files: TaskWrapper
     prune_sign_in_audit: TaskWrapper
     prune_outbox: TaskWrapper
@@ -68,6 +73,7 @@ def register(huey: Huey, app: Flask) -> Tasks:
         send_due_mail=huey.periodic_task(EVERY_MINUTE, name="send_due_mail")(in_app(send_due_mail)),
         mentor_digest=huey.periodic_task(MONDAY_MORNING, name="mentor_digest")(in_app(mentor_digest)),
         behind_reminders=huey.periodic_task(DAILY_REMINDERS, name="behind_reminders")(in_app(behind_reminders)),
+        survey_reminders=huey.periodic_task(DAILY_SURVEY_REMINDERS, name="survey_reminders")(in_app(survey_reminders)),
         remove_withdrawn_files=huey.periodic_task(NIGHTLY_FILES, name="remove_withdrawn_files")(
             in_app(remove_withdrawn_files)
         ),
@@ -117,6 +123,16 @@ def behind_reminders() -> None:
     reminded = digests.behind_reminders(session, catalogue(), now=clock())
     session.commit()
     log.info("reminders: %s trainee(s) behind the plan reminded", reminded)
+
+
+def survey_reminders() -> None:
+    """Runs whether or not mail is on, unlike the trainees' reminders: the reminder is a notification in the
+    academy, and notify() adds its e-mail copy only when mail is on."""
+    session, now = db.session(), clock()
+    reminded = send_reminders(session, today=installation_today(now), now=now)
+    session.commit()
+    if reminded:
+        log.info("survey reminders: %s person(s) yet to answer reminded", reminded)
 
 
 def remove_withdrawn_files() -> None:
