@@ -23,7 +23,16 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.test_hostile_forms import CSV, LOG, SECRET_EVIDENCE, SECRET_PRACTICE, World, differences, meaningful
+from tests.test_hostile_forms import (
+    CSV,
+    LOG,
+    SECRET_EVIDENCE,
+    SECRET_PAIN,
+    SECRET_PRACTICE,
+    World,
+    differences,
+    meaningful,
+)
 
 EVERYONE = (
     "admin",
@@ -81,6 +90,10 @@ def account_admin(method: str, rule: str, **data) -> Probe:
 SUBMISSION = dict(target="submission", secret=SECRET_EVIDENCE)
 PRACTICE = dict(target="practice_entry", secret=SECRET_PRACTICE)
 READINESS = dict(target="readiness_request", secret=SECRET_PRACTICE)
+# Cohort A's round "survey": its people are asked (the manager too), and its opener and the admin run it
+SURVEY = dict(target="survey", secret=SECRET_PAIN)
+NOT_RESPONDENTS = all_but("trainee", "trainee2", "mentor", "mentor2", "manager")  # one's own answers
+NOT_SURVEY_VIEWERS = all_but("trainee", "trainee2", "mentor", "mentor2", "manager", "admin")
 PROBES = (
     Probe("submission", "GET", "/reviews/<int:attempt_id>", forbidden=NOT_REVIEWERS, **SUBMISSION),
     Probe(
@@ -117,6 +130,35 @@ PROBES = (
     Probe("cohort", "GET", "/api/v1/cohorts/<int:cohort_id>/at-risk", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("cohort", "GET", "/api/v1/cohorts/<int:cohort_id>/readiness", "cohort_a", NOT_MANAGERS, secret="Tamsin"),
     Probe("trainee page", "GET", "/api/v1/trainees/<int:trainee_id>/readiness", "trainee", NOT_VIEWERS),
+    Probe("survey", "GET", "/surveys/<int:round_id>", forbidden=NOT_SURVEY_VIEWERS, **SURVEY),
+    Probe("survey", "GET", "/surveys/<int:round_id>/answer", forbidden=NOT_RESPONDENTS, **SURVEY),
+    Probe("survey", "POST", "/surveys/<int:round_id>/answer", forbidden=NOT_RESPONDENTS, **SURVEY),
+    Probe("survey", "GET", "/surveys/<int:round_id>/edit", forbidden=NOT_MANAGERS, **SURVEY),
+    Probe("survey", "POST", "/surveys/<int:round_id>/edit", forbidden=NOT_MANAGERS, data={"title": "Taken"}, **SURVEY),
+    Probe("survey", "POST", "/surveys/<int:round_id>/close", forbidden=NOT_MANAGERS, **SURVEY),
+    Probe("survey", "POST", "/surveys/<int:round_id>/delete", forbidden=NOT_MANAGERS, **SURVEY),
+    Probe("survey", "GET", "/surveys/<int:round_id>/results.csv", forbidden=NOT_MANAGERS, **SURVEY),
+    # both ids are the round's: who may not run the round is refused before its pain point is looked up
+    Probe(
+        "survey",
+        "POST",
+        "/surveys/<int:round_id>/points/<int:point_id>/strike",
+        forbidden=NOT_MANAGERS,
+        data={"addressed_by": "team", "what": "Taken"},
+        **SURVEY,
+    ),
+    Probe("survey", "POST", "/surveys/<int:round_id>/points/<int:point_id>/restore", forbidden=NOT_MANAGERS, **SURVEY),
+    Probe("survey", "GET", "/api/v1/surveys/<int:round_id>", forbidden=NOT_SURVEY_VIEWERS, **SURVEY),
+    Probe("survey", "GET", "/api/v1/surveys/<int:round_id>/answers", forbidden=NOT_RESPONDENTS, **SURVEY),
+    Probe(
+        "survey",
+        "PUT",
+        "/api/v1/surveys/<int:round_id>/answers",
+        forbidden=NOT_RESPONDENTS,
+        data={"answers": []},
+        **SURVEY,
+    ),
+    Probe("survey", "GET", "/api/v1/surveys/<int:round_id>/results", forbidden=NOT_MANAGERS, **SURVEY),
     cohort_admin("GET", ""),
     cohort_admin("POST", "/details", **{"details-name": "Taken", "details-start_date": "2026-01-01"}),
     cohort_admin("POST", "/plan", **{"plan-tracks": "slos"}),
@@ -312,8 +354,9 @@ def test_every_route_that_names_an_object_is_probed(world):
     assert wanted <= {p.object for p in PROBES}
     api_objects = {p.object for p in PROBES if p.api}
     api_rules = {r.rule for r in world.app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
-    # The API has routes for submissions, cohorts and a trainee's readiness (probed under "trainee page") only: no
-    # attachment, quiz attempt, token or notification route, and a trainee's progress only inside their cohort's.
-    assert api_objects == {"submission", "cohort", "trainee page"}
+    # The API has routes for submissions, cohorts, a trainee's readiness (probed under "trainee page") and survey
+    # rounds only: no attachment, quiz attempt, token or notification route, and a trainee's progress only inside
+    # their cohort's.
+    assert api_objects == {"submission", "cohort", "trainee page", "survey"}
     assert not [r for r in api_rules if re.search(r"attachment|quiz|token|notification", r)]
     assert [r for r in api_rules if "trainee" in r] == ["/api/v1/trainees/<int:trainee_id>/readiness"]

@@ -177,7 +177,7 @@ def test_a_sheet_without_a_single_score_is_refused(app, people, academy, as_role
     round_ = open_round(app, people, academy.manager, [academy.trainee], points=["A", "B"], asks_effort=False)
     a, b = point_ids(people, round_)
     response = as_role("trainee").post(f"/surveys/{round_.id}/answer", data={f"pain-{a}": "", f"pain-{b}": "?"})
-    assert response.status_code == 409 and "at least one score" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "at least one score" in response.get_data(as_text=True)
     assert db_session.get(SurveyRespondent, (round_.id, academy.trainee.id)).answered_at is None
 
 
@@ -203,6 +203,13 @@ def test_a_closed_round_takes_no_answers(app, people, academy, as_role, db_sessi
     response = as_role("trainee").post(f"/surveys/{round_.id}/answer", data={f"pain-{pid}": "80"})
     assert response.status_code == 409 and "closed" in response.get_data(as_text=True)
     assert db_session.exec(select(PainScore)).all() == []
+
+
+def test_the_service_refuses_scores_that_are_not_whole_numbers(app, people, academy):
+    round_ = open_round(app, people, academy.manager, [academy.trainee], points=["Toil"], asks_effort=False)
+    for wrong in (70.5, True, 101, -1):
+        with pytest.raises(services.SurveyError, match="whole numbers"):
+            answer(app, people, round_, academy.trainee, [wrong])
 
 
 def test_a_round_past_its_date_takes_no_answers(app, people, academy, db_session):
@@ -246,7 +253,7 @@ def test_only_those_who_run_a_round_see_its_results(app, people, academy, as_rol
     round_ = open_round(app, people, academy.manager, [academy.trainee], asks_effort=False)
     assert as_role("manager").get(f"/surveys/{round_.id}").status_code == 200
     assert as_role("admin").get(f"/surveys/{round_.id}").status_code == 200
-    assert as_role("trainee").get(f"/surveys/{round_.id}").status_code == 302  # to their answer sheet
+    assert "How much it hurts" in as_role("trainee").get(f"/surveys/{round_.id}").get_data(as_text=True)
     for who in ("other_manager", "outsider", "mentor"):
         assert as_role(who).get(f"/surveys/{round_.id}").status_code == 403, who
         assert as_role(who).get(f"/surveys/{round_.id}/results.csv").status_code == 403, who
@@ -469,3 +476,17 @@ def test_an_edit_waits_for_an_answer_being_saved_and_then_refuses(app, people, a
     assert "answered" in outcome["edit"]
     with people.session() as s:
         assert s.get(PainScore, (pid, academy.trainee.id)).pain == 50
+
+
+def test_a_struck_pain_point_stays_on_the_checklist_when_later_answers_move_it_down(app, people, academy, ten):
+    points = ["A", "B", "C", "D", "E", "F"]
+    round_ = open_round(app, people, academy.manager, ten[:2], points=points, anonymous=False, asks_effort=False)
+    answer(app, people, round_, ten[0], [90, 80, 70, 60, 50, 40])
+    with app.test_request_context(), people.session() as s:
+        point = s.exec(select(PainPoint).where(PainPoint.round_id == round_.id, PainPoint.title == "E")).one()
+        services.strike(s, catalogue(), point=point, by=s.get(User, academy.manager.id), addressed_by="team", what="X")
+        s.commit()
+    answer(app, people, round_, ten[1], [90, 80, 70, 60, 0, 100])  # E falls to sixth, F rises to the top five
+    found = results(app, people, round_)
+    assert [r.point.title for r in found.checklist] == ["A", "B", "C", "F", "D", "E"]  # F: (40 + 100) / 2
+    assert (found.struck, len(found.checklist) - found.struck) == (1, 5)

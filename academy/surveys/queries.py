@@ -80,7 +80,11 @@ class Results:
 
     @property
     def checklist(self) -> list[Row]:
-        return [] if self.hidden else self.rows[:CHECKLIST_SIZE]
+        """The top pain points, and any struck one that answers since have moved out of the top: it was on the list
+        when the team struck it, and stays there."""
+        if self.hidden:
+            return []
+        return [r for i, r in enumerate(self.rows) if i < CHECKLIST_SIZE or r.point.struck_at]
 
     @property
     def struck(self) -> int:

@@ -36,6 +36,10 @@ class SurveyError(InputError):
     """Why a survey action was refused; `field` names the form field when one is to blame."""
 
 
+class RoundClosed(SurveyError):
+    """The round takes no more answers: a conflict with its state, not a mistake in what was sent."""
+
+
 @dataclass(frozen=True)
 class PointDraft:
     title: str
@@ -243,12 +247,13 @@ def save_answers(
     if asked is None:
         raise SurveyError("You were not asked to answer this round.")
     if not is_open(round_, today):
-        raise SurveyError("This round has closed: it takes no more answers.")
+        raise RoundClosed("This round has closed: it takes no more answers.")
     point_ids = set(session.exec(select(PainPoint.id).where(PainPoint.round_id == round_.id)).all())
     if set(answers) - point_ids:
         raise SurveyError("These answers are for pain points this round does not have; reload the page.")
     for cell in [a.pain for a in answers.values()] + [a.effort for a in answers.values()]:
-        if cell.score is not None and (cell.unknown or not 0 <= cell.score <= 100):
+        whole = type(cell.score) is int  # not 70.5, not True
+        if cell.score is not None and (cell.unknown or not whole or not 0 <= cell.score <= 100):
             raise SurveyError("Scores are whole numbers from 0 to 100, or “don't know”.")
     if not any(cell.score is not None for a in answers.values() for cell in (a.pain, a.effort)):
         raise SurveyError("Give at least one score: blanks and “don't know” alone say nothing to count.")

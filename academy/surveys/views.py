@@ -212,7 +212,8 @@ def answer(round_id: int):
         s.commit()
     except services.SurveyError as error:
         s.rollback()
-        return render_answer(found, points, sheet.typed, asked, is_open, [(None, str(error))], 409)
+        status = 409 if isinstance(error, services.RoundClosed) else 422
+        return render_answer(found, points, sheet.typed, asked, is_open, [(None, str(error))], status)
     flash(f"Your answers are saved. You can change them until the end of {found.closes_on:%d %b %Y}.", "success")
     return redirect(url_for("surveys.answer", round_id=found.id))
 
@@ -241,9 +242,7 @@ def render_answer(round_, points, typed, asked, is_open, problems=(), status=200
 def round_page(round_id: int):
     found = round_or_404(round_id)
     if not may_run_round(current_user, found):
-        asked = db.session().get(SurveyRespondent, (found.id, current_user.id))
-        authorize(asked is not None, f"survey {round_id}")
-        return redirect(url_for("surveys.answer", round_id=found.id))
+        return answer(round_id)  # a respondent's page of a round is their answer sheet
     return render_results(found)
 
 
