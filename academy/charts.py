@@ -111,12 +111,13 @@ def trend_chart(points: list[tuple[str, date, float | None]], *, title: str) -> 
     """One pain point's average pain (0-100) round after round: a line with a dot and its value per round."""
     width, height, left, right, top, bottom = 480, 180, 40, 24, 16, 40
     known = [(label, day, v) for label, day, v in points if v is not None]
-    step = (width - left - right) / max(len(known) - 1, 1)
+    inset = 28  # the first and last dots and their values clear the axis labels and the edge
+    step = (width - left - right - 2 * inset) / max(len(known) - 1, 1)
 
     def y(v: float) -> float:
         return height - bottom - v / 100 * (height - top - bottom)
 
-    coords = [(left + i * step, y(v)) for i, (_, _, v) in enumerate(known)]
+    coords = [(left + inset + i * step, y(v)) for i, (_, _, v) in enumerate(known)]
     desc = "; ".join(f"{label} ({day:%b %Y}): {v:.1f}" for label, day, v in known)
     parts = [
         Markup(
@@ -139,7 +140,7 @@ def trend_chart(points: list[tuple[str, date, float | None]], *, title: str) -> 
                 '<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{c}"/><text x="{x:.1f}" y="{ty:.1f}" font-size="11" '
                 'text-anchor="middle" fill="{ink}">{v:.0f}</text><text x="{x:.1f}" y="{by}" font-size="11" '
                 'text-anchor="middle" fill="{ink}">{d}</text>'
-            ).format(x=x, y=yy, ty=yy - 9, c=ACTUAL, ink=INK, v=v, by=height - bottom + 22, d=day.strftime("%b %y"))
+            ).format(x=x, y=yy, ty=yy - 9, c=ACTUAL, ink=INK, v=v, by=height - bottom + 22, d=day.strftime("%d %b %y"))
         )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)

@@ -1,6 +1,7 @@
 """Pain-point surveys (issue 20): rounds, answers, results as the team's sheet had them (averages over answered
 cells, priority = pain / effort), the anonymity threshold, the checklist, trends, and the rules of each."""
 
+import re
 import threading
 from datetime import date, timedelta
 
@@ -236,6 +237,13 @@ def test_editing_pain_points_after_the_first_answer_is_refused(app, people, acad
     assert response.status_code == 422 and "open a new round" in response.get_data(as_text=True)
     titles = db_session.exec(select(PainPoint.title).where(PainPoint.round_id == round_.id)).all()
     assert titles == ["New"]
+    later = (today(app) + timedelta(days=20)).isoformat()
+    extended = manager.post(f"/surveys/{round_.id}/edit", data={**form, "title": "Pains, longer", "closes_on": later})
+    assert extended.status_code == 302  # the same pain points: a new title and a later close are fine
+    db_session.rollback()
+    stored = db_session.get(SurveyRound, round_.id)
+    assert (stored.title, stored.closes_on.isoformat()) == ("Pains, longer", later)
+    assert db_session.exec(select(PainScore.pain)).all() == [40]
 
 
 def test_deleting_a_round_keeps_the_audit_record(app, people, academy, as_role, db_session):
@@ -490,3 +498,19 @@ def test_a_struck_pain_point_stays_on_the_checklist_when_later_answers_move_it_d
     found = results(app, people, round_)
     assert [r.point.title for r in found.checklist] == ["A", "B", "C", "F", "D", "E"]  # F: (40 + 100) / 2
     assert (found.struck, len(found.checklist) - found.struck) == (1, 5)
+
+
+def test_the_edit_page_of_an_answered_round_keeps_its_pain_points_and_changes_the_rest(
+    app, people, academy, as_role, db_session
+):
+    round_ = open_round(app, people, academy.manager, [academy.trainee], points=["Toil", "Alerts"], asks_effort=False)
+    answer(app, people, round_, academy.trainee, [40, 60])
+    client = as_role("manager")
+    page = client.get(f"/surveys/{round_.id}/edit").get_data(as_text=True)
+    assert "the pain points stay as they are" in page and 'name="points-0-title" value="Toil"' in page
+    form = dict(re.findall(r'<input[^>]*name="(points-\d+-\w+)"[^>]*value="([^"]*)"', page))
+    form |= {"title": "Pains, renamed", "closes_on": (today(app) + timedelta(days=30)).isoformat()}
+    assert client.post(f"/surveys/{round_.id}/edit", data=form).status_code == 302
+    db_session.rollback()
+    assert db_session.get(SurveyRound, round_.id).title == "Pains, renamed"
+    assert len(db_session.exec(select(PainScore)).all()) == 2

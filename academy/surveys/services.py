@@ -219,23 +219,29 @@ def edit_round(
     points: list[PointDraft],
     today: date,
 ) -> None:
-    """Title, closing date and pain points, while nobody has answered: after that, the answers would no longer say
-    what they were answers to, so a new round (which may repeat the pain points) is the way."""
+    """Title and closing date at any time while the round is open; its pain points only while nobody has answered:
+    after that the answers would no longer say what they were answers to, so a new round (which may repeat the
+    pain points) is the way."""
     lock(session, round_)
-    if has_answers(session, round_.id):
-        raise SurveyError(
-            "Someone has answered this round already, so its pain points stay as they are: open a new round."
-        )
     if not is_open(round_, today):
         raise SurveyError("This round is closed.")
-    round_.title = _check_basics(title, closes_on, today)
-    round_.closes_on = closes_on
+    title = _check_basics(title, closes_on, today)
     drafts = _points(catalogue, points)
-    session.exec(delete(PainPoint).where(PainPoint.round_id == round_.id))
-    session.flush()
-    _write_points(session, round_, drafts)
+    current = session.exec(select(PainPoint).where(PainPoint.round_id == round_.id).order_by(PainPoint.position)).all()
+    same = [(d.title, d.description, d.addresses) for d in drafts] == [
+        (p.title, p.description, p.addresses) for p in current
+    ]
+    if not same and has_answers(session, round_.id):
+        raise SurveyError(
+            "Someone has answered this round already, so its pain points stay as they are: open a new round.", "points"
+        )
+    round_.title, round_.closes_on = title, closes_on
     session.add(round_)
-    audit.record(session, "survey.edited", f"survey {round_.id}", actor=by.id, title=round_.title)
+    if not same:
+        session.exec(delete(PainPoint).where(PainPoint.round_id == round_.id))
+        session.flush()
+        _write_points(session, round_, drafts)
+    audit.record(session, "survey.edited", f"survey {round_.id}", actor=by.id, title=title, points_changed=not same)
 
 
 def save_answers(

@@ -103,6 +103,7 @@ def render_round_form(form: RoundForm, problems=(), status: int = 200, round_=No
             problems=list(problems),
             round_=round_,
             cohorts=cohort_choices() if round_ is None else [],
+            locked_points=round_ is not None and services.has_answers(db.session(), round_.id),
             chosen=set(chosen),
             today=installation_today(),
         ),
@@ -277,6 +278,7 @@ def render_results(found: SurveyRound, strike_form: StrikeForm | None = None, pr
             has_answers=found_results.answered > 0,
             catalogue=cat,
             shown=queries.shown,
+            asked=s.get(SurveyRespondent, (found.id, current_user.id)),
         ),
         status,
     )

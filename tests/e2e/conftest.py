@@ -158,7 +158,7 @@ def sign_in_as(page, base_url: str, email: str, password: str = PASSWORD) -> Non
 # and is no `table.data`.
 PHONE_PROBLEMS = """() => {
   const problems = [];
-  const width = window.innerWidth;
+  const width = document.documentElement.clientWidth;  // innerWidth grows with the page in a phone's context
   const scroll = document.scrollingElement.scrollWidth;
   if (scroll > width) problems.push(`the page scrolls sideways: ${scroll}px on a ${width}px screen`);
   const visible = (e) => e.checkVisibility({ visibilityProperty: true });

@@ -12,7 +12,16 @@ from sqlmodel import Session, select
 from academy.curriculum.loader import learning_order
 from academy.curriculum.store import catalogue
 from academy.demo import FINISHED, PASSWORD, load_demo
-from academy.models import Cohort, Credential, LabAttempt, PracticeEntry, QuizAttempt, ReadinessRequest, User
+from academy.models import (
+    Cohort,
+    Credential,
+    LabAttempt,
+    PracticeEntry,
+    QuizAttempt,
+    ReadinessRequest,
+    SurveyRound,
+    User,
+)
 from tests.e2e.conftest import assert_accessible, keep_screenshot, phone_problems, sign_in_as, visit
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -41,6 +50,7 @@ def demo_pages(app) -> dict[str, list[str]]:
         review = s.exec(select(ReadinessRequest).where(ReadinessRequest.status == "pending")).one()  # trainee11's
         credential = s.exec(select(Credential)).one()  # trainee10's
         drill = catalogue().practicum.scenarios[0].id
+        rounds = s.exec(select(SurveyRound).order_by(SurveyRound.closes_on)).all()  # a year ago, six months, open
     berlin, lisbon, dublin = cohort["Berlin autumn 2026"], cohort["Lisbon winter 2026"], cohort["Dublin spring 2026"]
     return {
         "trainee": [
@@ -54,6 +64,8 @@ def demo_pages(app) -> dict[str, list[str]]:
             "/account",
             f"/trainees/{user['trainee@example.com']}/progress",
             "/practicum",
+            "/surveys",
+            f"/surveys/{rounds[-1].id}/answer",  # the open round, not answered yet
         ],
         "mentor": [
             "/reviews",
@@ -74,6 +86,12 @@ def demo_pages(app) -> dict[str, list[str]]:
             f"/trainees/{review.trainee_id}",
             f"/readiness/requests/{review.id}",
             f"/credentials/{credential.public_id}",
+            "/surveys",
+            "/surveys/new",
+            f"/surveys/{rounds[0].id}",  # the seed sheet
+            f"/surveys/{rounds[1].id}",  # two struck through, trends
+            f"/surveys/{rounds[-1].id}",  # open
+            f"/surveys/{rounds[-1].id}/edit",  # answered: pain points locked
         ],
         "admin": [
             "/admin/",
@@ -86,6 +104,7 @@ def demo_pages(app) -> dict[str, list[str]]:
             f"/admin/cohorts/{berlin}/import",
             "/admin/audit",
             "/admin/credentials",
+            "/surveys",
             "/api/docs",
             "/modules/no-such-module",
         ],

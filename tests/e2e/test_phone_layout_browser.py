@@ -10,7 +10,7 @@ from tests.e2e.conftest import phone_problems, sign_in_as, visit
 PAGES = {
     "trainee": ["/learn", "/catalogue", "/modules/slo-generation", "/search?q=burn+rate", "/notifications", "/account"],
     "mentor": ["/reviews", "/reviews/1"],
-    "manager": ["/cohorts", "/cohorts/1", "/cohorts/1?sort=progress"],
+    "manager": ["/cohorts", "/cohorts/1", "/cohorts/1?sort=progress", "/surveys", "/surveys/new"],
     "admin": ["/admin/", "/admin/users", "/admin/cohorts/1", "/admin/audit", "/api/docs"],
 }
 
