@@ -16,7 +16,7 @@ from .models import (
     SurveyRound,
     User,
 )
-from .surveys.services import Answer, Cell, PointDraft, check_addresses, open_round, point_key, save_answers
+from .surveys.services import Answer, Cell, PointDraft, check_addresses, open_round, save_answers, write_points
 
 MANAGER = "manager@example.com"
 COHORTS = ("Berlin autumn 2026", "Dublin spring 2026")  # everyone asked: their trainees and their staff
@@ -137,17 +137,7 @@ def past_round(session: Session, by: User, cohort_ids, asked, *, closes_on: date
     )
     session.add(round_)
     session.flush()
-    session.add_all(
-        PainPoint(
-            round_id=round_.id,
-            position=position,
-            title=p.title,
-            description=p.description,
-            key=point_key(p.title),
-            addresses=p.addresses,
-        )
-        for position, p in enumerate(POINTS, start=1)
-    )
+    write_points(session, round_, list(POINTS))
     session.add_all(SurveyCohort(round_id=round_.id, cohort_id=c) for c in cohort_ids)
     session.add_all(SurveyRespondent(round_id=round_.id, user_id=u) for u in asked)
     session.flush()

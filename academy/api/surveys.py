@@ -5,7 +5,7 @@ no answers, and an anonymous round shows nothing until enough people have answer
 
 import math
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -20,18 +20,6 @@ from . import survey_schemas as ss
 from .views import api, caller, error, require, surveys_tag
 
 NOT_ASKED = "You were not asked to answer this round."
-
-
-def round_or_404(round_id: int) -> SurveyRound:
-    found = db.session().get(SurveyRound, round_id)
-    if found is None:
-        abort(404, description="There is no such survey round: it may have been deleted.")
-    return found
-
-
-def points_of(round_id: int) -> list[PainPoint]:
-    rows = select(PainPoint).where(PainPoint.round_id == round_id).order_by(PainPoint.position)
-    return list(db.session().exec(rows).all())
 
 
 def respondent(round_id: int) -> SurveyRespondent | None:
@@ -92,7 +80,7 @@ def surveys():
 @api.get("/surveys/<int:round_id>", operation_id="getSurvey", tags=[surveys_tag], responses={200: ss.RoundOut})
 def survey(path: ss.RoundPath):
     """A round and its pain points, in the round's order: for those asked to answer it and those who run it."""
-    found = round_or_404(path.round_id)
+    found = queries.round_or_404(db.session(), path.round_id)
     asked, runs = respondent(found.id) is not None, may_run_round(caller(), found)
     require(asked or runs, "You are neither asked to answer this round nor running it.")
     return ss.RoundOut(
@@ -100,7 +88,7 @@ def survey(path: ss.RoundPath):
         closed_at=found.closed_at,
         asked_to_answer=asked,
         runs_it=runs,
-        points=[point_out(p) for p in points_of(found.id)],
+        points=[point_out(p) for p in queries.points_of(db.session(), found.id)],
     ).model_dump(mode="json")
 
 
@@ -108,7 +96,7 @@ def survey(path: ss.RoundPath):
 
 
 def answers_out(found: SurveyRound, asked: SurveyRespondent) -> dict:
-    points = points_of(found.id)
+    points = queries.points_of(db.session(), found.id)
     saved = db.session().exec(
         select(PainScore).where(
             PainScore.respondent_id == asked.user_id, PainScore.pain_point_id.in_([p.id for p in points])
@@ -139,7 +127,7 @@ def answers_out(found: SurveyRound, asked: SurveyRespondent) -> dict:
 )
 def my_answers(path: ss.RoundPath):
     """The caller's own answers to a round they are asked to answer: one item per pain point, blank until saved."""
-    found = round_or_404(path.round_id)
+    found = queries.round_or_404(db.session(), path.round_id)
     asked = respondent(found.id)
     require(asked is not None, NOT_ASKED)
     return answers_out(found, asked)
@@ -148,7 +136,7 @@ def my_answers(path: ss.RoundPath):
 def sheet_problems(found: SurveyRound, body: ss.AnswersIn) -> list[dict]:
     """What a script sent wrong that the answer sheet's form cannot: a pain point twice or of another round,
     and effort in a round that does not ask for it."""
-    known = {p.id for p in points_of(found.id)}
+    known = {p.id for p in queries.points_of(db.session(), found.id)}
     problems, seen = [], set()
     for n, item in enumerate(body.answers):
         field = f"answers.{n}"
@@ -173,7 +161,7 @@ def save_my_answers(path: ss.RoundPath, body: ss.AnswersIn):
     left out is blank. They can change it until the round closes; then it is a 409. A wrong score is a 422 naming
     the cell; either way nothing they saved before changes. (A round id past 2147483647 is a 405: the router
     matches this path's GET first.)"""
-    found = round_or_404(path.round_id)
+    found = queries.round_or_404(db.session(), path.round_id)
     require(respondent(found.id) is not None, NOT_ASKED)
     if not services.is_open(found, installation_today()):
         return error(409, "Closed", "This round has closed: it takes no more answers.")
@@ -215,7 +203,7 @@ def survey_results(path: ss.RoundPath):
     """The results as the team's sheet had them, for those who run the round: a column per respondent, each pain
     point's averages over the answered cells, its priority, and whether it is struck off. An anonymous round shows
     its respondents as numbers, and nothing (`hidden`) until enough people have answered."""
-    found = round_or_404(path.round_id)
+    found = queries.round_or_404(db.session(), path.round_id)
     require(may_run_round(caller(), found), "Only those who run this round read its results.")
     table = queries.results(db.session(), found, secret=current_app.secret_key)
     checklist = {row.point.id for row in table.checklist}

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import abort
 from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
@@ -127,6 +128,18 @@ def results(session: Session, round_: SurveyRound, *, secret: str) -> Results:
         found.rows.append(Row(point, cells, pain, effort))
     found.rows.sort(key=lambda r: sort_key(r, round_.asks_effort))
     return found
+
+
+def round_or_404(session: Session, round_id: int) -> SurveyRound:
+    found = session.get(SurveyRound, round_id)
+    if found is None:
+        abort(404, description="There is no such survey round: it may have been deleted.")
+    return found
+
+
+def points_of(session: Session, round_id: int) -> list[PainPoint]:
+    rows = select(PainPoint).where(PainPoint.round_id == round_id).order_by(PainPoint.position)
+    return list(session.exec(rows).all())
 
 
 def managed_round_ids(session: Session, user) -> list[int] | None:

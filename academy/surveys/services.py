@@ -167,7 +167,7 @@ def open_round(
     )
     session.add(round_)
     session.flush()
-    _write_points(session, round_, drafts)
+    write_points(session, round_, drafts)
     session.add_all(SurveyCohort(round_id=round_.id, cohort_id=c) for c in cohorts)
     session.add_all(SurveyRespondent(round_id=round_.id, user_id=p) for p in people)
     for person in people:
@@ -181,7 +181,7 @@ def open_round(
     return round_
 
 
-def _write_points(session: Session, round_: SurveyRound, drafts: list[PointDraft]) -> None:
+def write_points(session: Session, round_: SurveyRound, drafts: list[PointDraft]) -> None:
     for position, d in enumerate(drafts, start=1):
         session.add(
             PainPoint(
@@ -240,7 +240,7 @@ def edit_round(
     if not same:
         session.exec(delete(PainPoint).where(PainPoint.round_id == round_.id))
         session.flush()
-        _write_points(session, round_, drafts)
+        write_points(session, round_, drafts)
     audit.record(session, "survey.edited", f"survey {round_.id}", actor=by.id, title=title, points_changed=not same)
 
 

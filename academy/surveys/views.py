@@ -19,18 +19,6 @@ from .forms import BLANK_ROWS, RoundForm, StrikeForm, curriculum_choices, read_s
 bp = Blueprint("surveys", __name__)
 
 
-def round_or_404(round_id: int) -> SurveyRound:
-    found = db.session().get(SurveyRound, round_id)
-    if found is None:
-        abort(404, description="There is no such survey round: it may have been deleted.")
-    return found
-
-
-def points_of(round_id: int) -> list[PainPoint]:
-    rows = select(PainPoint).where(PainPoint.round_id == round_id).order_by(PainPoint.position)
-    return list(db.session().exec(rows).all())
-
-
 @bp.get("/surveys")
 @login_required
 def index():
@@ -76,7 +64,15 @@ def repeated_points(from_id: int | None) -> list[dict]:
     earlier = db.session().get(SurveyRound, from_id) if from_id else None
     if earlier is None or not may_run_round(current_user, earlier):
         return []
-    points = [{"title": p.title, "description": p.description, "addresses": p.addresses} for p in points_of(earlier.id)]
+    return point_rows(earlier.id)
+
+
+def point_rows(round_id: int) -> list[dict]:
+    """A round's pain points as the form's rows, and a few empty ones to add more."""
+    points = [
+        {"title": p.title, "description": p.description, "addresses": p.addresses}
+        for p in queries.points_of(db.session(), round_id)
+    ]
     return points + [{}] * max(BLANK_ROWS - len(points), 2)
 
 
@@ -153,14 +149,11 @@ def new():
 @bp.route("/surveys/<int:round_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(round_id: int):
-    found = round_or_404(round_id)
+    found = queries.round_or_404(db.session(), round_id)
     authorize(may_run_round(current_user, found), f"survey {round_id}")
     if request.method == "GET":
-        points = [
-            {"title": p.title, "description": p.description, "addresses": p.addresses} for p in points_of(found.id)
-        ]
-        points += [{}] * max(BLANK_ROWS - len(points), 2)
-        return render_round_form(round_form(title=found.title, closes_on=found.closes_on, points=points), round_=found)
+        form = round_form(title=found.title, closes_on=found.closes_on, points=point_rows(found.id))
+        return render_round_form(form, round_=found)
     form = round_form(request.form)
     if not form.validate_on_submit():
         return render_round_form(form, form_problems(form), 422, round_=found)
@@ -190,11 +183,11 @@ def edit(round_id: int):
 @bp.route("/surveys/<int:round_id>/answer", methods=["GET", "POST"])
 @login_required
 def answer(round_id: int):
-    found = round_or_404(round_id)
+    found = queries.round_or_404(db.session(), round_id)
     s = db.session()
     asked = s.get(SurveyRespondent, (found.id, current_user.id))
     authorize(asked is not None, f"answer survey {round_id}")
-    points = points_of(found.id)
+    points = queries.points_of(db.session(), found.id)
     is_open = services.is_open(found, installation_today())
     if request.method == "GET":
         saved = s.exec(
@@ -241,7 +234,7 @@ def render_answer(round_, points, typed, asked, is_open, problems=(), status=200
 @bp.get("/surveys/<int:round_id>")
 @login_required
 def round_page(round_id: int):
-    found = round_or_404(round_id)
+    found = queries.round_or_404(db.session(), round_id)
     if not may_run_round(current_user, found):
         return answer(round_id)  # a respondent's page of a round is their answer sheet
     return render_results(found)
@@ -294,7 +287,7 @@ def point_or_404(found: SurveyRound, point_id: int) -> PainPoint:
 @bp.post("/surveys/<int:round_id>/points/<int:point_id>/strike")
 @login_required
 def strike(round_id: int, point_id: int):
-    found = round_or_404(round_id)
+    found = queries.round_or_404(db.session(), round_id)
     authorize(may_run_round(current_user, found), f"survey {round_id}")
     point = point_or_404(found, point_id)
     form = StrikeForm()
@@ -319,7 +312,7 @@ def strike(round_id: int, point_id: int):
 @bp.post("/surveys/<int:round_id>/points/<int:point_id>/restore")
 @login_required
 def restore(round_id: int, point_id: int):
-    found = round_or_404(round_id)
+    found = queries.round_or_404(db.session(), round_id)
     authorize(may_run_round(current_user, found), f"survey {round_id}")
     point = point_or_404(found, point_id)
     s = db.session()
@@ -335,7 +328,7 @@ def restore(round_id: int, point_id: int):
 @bp.post("/surveys/<int:round_id>/close")
 @login_required
 def close(round_id: int):
-    found = round_or_404(round_id)
+    found = queries.round_or_404(db.session(), round_id)
     authorize(may_run_round(current_user, found), f"survey {round_id}")
     s = db.session()
     try:
@@ -351,7 +344,7 @@ def close(round_id: int):
 @bp.post("/surveys/<int:round_id>/delete")
 @login_required
 def delete(round_id: int):
-    found = round_or_404(round_id)
+    found = queries.round_or_404(db.session(), round_id)
     authorize(may_run_round(current_user, found), f"survey {round_id}")
     s, title = db.session(), found.title
     services.delete_round(s, round_=found, by=s.get(User, current_user.id))
@@ -364,7 +357,7 @@ def delete(round_id: int):
 @login_required
 def export(round_id: int):
     """The results table as on the page: the same anonymity rule, so nothing below the threshold."""
-    found = round_or_404(round_id)
+    found = queries.round_or_404(db.session(), round_id)
     authorize(may_run_round(current_user, found), f"survey {round_id}")
     table = queries.results(db.session(), found, secret=current_app.secret_key)
     if table.hidden:
