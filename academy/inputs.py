@@ -9,9 +9,23 @@ MAX_ID = 2**31 - 1  # every id column is a PostgreSQL integer; SQLite's limit, 2
 _ID = re.compile(r"^[0-9]{1,9}$")  # nine digits stay below MAX_ID
 
 
+def digits_up_to(top: int) -> str:
+    """A regular expression for the numbers 0 ... top written in ASCII digits: any shorter number, or one as long
+    whose digits stay under top's from the left (2147483647: 20........, 21[0-3]......., ...)."""
+    text, parts = str(top), [f"[0-9]{{1,{len(str(top)) - 1}}}"]
+    for i, digit in enumerate(map(int, text)):
+        rest = len(text) - i - 1
+        if digit:
+            parts.append(text[:i] + f"[0-{digit - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    return "(?:" + "|".join([*parts, text]) + ")"
+
+
 class IdConverter(IntegerConverter):
     """The app's `<int:...>`: an id past the database's integer range matches no route (404), instead of
-    reaching a query that overflows (a 500 on either database)."""
+    reaching a query that overflows (a 500 on either database). The range is in the pattern itself, not only in
+    the conversion: a path whose GET and PUT share a rule would otherwise match the other method and answer 405."""
+
+    regex = digits_up_to(MAX_ID)
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

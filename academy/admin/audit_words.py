@@ -50,6 +50,12 @@ SENTENCES = {
     "readiness.decided": "{actor} recorded the panel's decision on the readiness review {target}: {outcome}",
     "readiness.overridden": "{actor} overrode an incomplete checklist in the readiness review {target}: {reason} "
     "(missing: {missing})",
+    "survey.opened": "{actor} opened the survey round {target}, “{title}”, asking {people:person}",
+    "survey.edited": "{actor} edited the survey round {target}, “{title}”{points_changed:, with new pain points/}",
+    "survey.closed": "{actor} closed the survey round {target}, “{title}”, before its closing date",
+    "survey.deleted": "{actor} deleted the survey round {target}, “{title}”, with the answers of {answered:person}",
+    "survey.point_struck": "{actor} struck the pain point {target}, “{title}”, off the list: addressed by {by}",
+    "survey.point_restored": "{actor} put the pain point {target}, “{title}”, back on the list",
     "credential.issued": "{actor} issued the on-call readiness credential of {target} ({cohort})",
     "credential.revoked": "{actor} revoked the on-call readiness credential of {target}: {reason}",
 }

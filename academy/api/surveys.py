@@ -154,13 +154,12 @@ def sheet_problems(found: SurveyRound, body: ss.AnswersIn) -> list[dict]:
     "/surveys/<int:round_id>/answers",
     operation_id="saveMySurveyAnswers",
     tags=[surveys_tag],
-    responses={200: ss.AnswersOut, 405: s.ErrorOut, 409: s.ErrorOut},
+    responses={200: ss.AnswersOut, 409: s.ErrorOut},
 )
 def save_my_answers(path: ss.RoundPath, body: ss.AnswersIn):
     """Save the caller's whole sheet, as the answer page does: it replaces what they saved before, and a pain point
     left out is blank. They can change it until the round closes; then it is a 409. A wrong score is a 422 naming
-    the cell; either way nothing they saved before changes. (A round id past 2147483647 is a 405: the router
-    matches this path's GET first.)"""
+    the cell; either way nothing they saved before changes."""
     found = queries.round_or_404(db.session(), path.round_id)
     require(respondent(found.id) is not None, NOT_ASKED)
     if not services.is_open(found, installation_today()):

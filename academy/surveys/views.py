@@ -101,7 +101,8 @@ def render_round_form(form: RoundForm, problems=(), status: int = 200, round_=No
             cohorts=cohort_choices() if round_ is None else [],
             locked_points=round_ is not None and services.has_answers(db.session(), round_.id),
             chosen=set(chosen),
-            today=installation_today(),
+            year=installation_today().year,
+            first_day=installation_today().isoformat(),  # a calendar date: the date input's earliest
         ),
         status,
     )
