@@ -12,6 +12,7 @@ from academy.curriculum.store import catalogue
 from academy.models import PainPoint, PainScore, SurveyRespondent, SurveyRound, User, utcnow
 from academy.surveys import services
 from tests.test_surveys import SEED, TOIL, answer, open_round, point_ids
+from tests.test_surveys import close as close_now
 
 
 @pytest.fixture
@@ -325,6 +326,9 @@ def test_the_seed_sheets_row_averages_71_1_over_9_answers_sent_through_the_api(a
     for person, score in zip(ten, TOIL, strict=True):
         assert api(person, "put", f"/surveys/{round_.id}/answers", json=sheet(ids, [score, 90])).status_code == 200
     body = api(academy.manager, "get", f"/surveys/{round_.id}/results").get_json()
+    assert (body["cells_shown"], body["columns"], body["rows"][0]["cells"]) == (False, [], [])  # open, anonymous
+    close_now(app, people, round_, academy.manager)
+    body = api(academy.manager, "get", f"/surveys/{round_.id}/results").get_json()
     assert (body["asked"], body["answered"], body["hidden"], len(body["columns"])) == (10, 10, False, 10)
     row = next(r for r in body["rows"] if r["point"]["title"] == "Too much toil")
     assert row["pain"]["answered"] == 9 and round(row["pain"]["average"], 1) == 71.1
@@ -373,6 +377,7 @@ def test_an_anonymous_round_answers_hidden_below_three_and_never_names_anyone(ap
     assert (body["hidden"], body["rows"], body["columns"], body["answered"], body["asked"]) == (True, [], [], 2, 4)
     assert body["checklist_size"] == 0
     api(ten[2], "put", f"/surveys/{round_.id}/answers", json=sheet(ids, [90, "?"], [30, None]))
+    close_now(app, people, round_, academy.manager)
     response = api(academy.admin, "get", f"/surveys/{round_.id}/results")
     body = response.get_json()
     assert body["hidden"] is False and body["columns"] == ["Respondent 1", "Respondent 2", "Respondent 3"]

@@ -72,6 +72,13 @@ def answer(app, people, round_, who, pains, efforts=None):
         s.commit()
 
 
+def close(app, people, round_, by):
+    with app.test_request_context(method="POST"), people.session() as s:
+        found = s.get(SurveyRound, round_.id)
+        services.close_round(s, round_=found, by=s.get(User, by.id), today=installation_today())
+        s.commit()
+
+
 def results(app, people, round_):
     with app.app_context(), people.session() as s:
         return queries.results(s, s.get(SurveyRound, round_.id), secret="test")
@@ -101,7 +108,8 @@ def test_the_seed_sheets_row_averages_71_1_over_9_answers(app, people, academy, 
 
 
 def test_dont_know_is_left_out_like_a_blank_not_counted_as_zero(app, people, academy, ten):
-    round_ = open_round(app, people, academy.manager, ten[:4], points=["Too many alerts", "Toil"], asks_effort=False)
+    points = ["Too many alerts", "Toil"]
+    round_ = open_round(app, people, academy.manager, ten[:4], points=points, anonymous=False, asks_effort=False)
     for person, score in zip(ten[:4], [80, "?", None, 40], strict=True):
         answer(app, people, round_, person, [score, 10])
     row = next(r for r in results(app, people, round_).rows if r.point.title == "Too many alerts")
@@ -142,7 +150,11 @@ def test_an_anonymous_round_shows_nothing_until_three_have_answered(app, people,
     assert found.hidden and found.rows == [] and found.checklist == []
     answer(app, people, round_, ten[2], [70] * 5)
     found = results(app, people, round_)
-    assert not found.hidden and found.columns == ["Respondent 1", "Respondent 2", "Respondent 3"]
+    assert not found.hidden and found.rows[0].pain.value == 60  # averages and counts, now
+    assert (found.columns, found.rows[0].cells, found.cells_shown) == ([], [], False)  # but no one's column yet
+    close(app, people, round_, academy.manager)
+    found = results(app, people, round_)
+    assert found.columns == ["Respondent 1", "Respondent 2", "Respondent 3"] and len(found.rows[0].cells) == 3
 
 
 def test_a_named_round_shows_names_from_the_first_answer(app, people, academy, ten):
@@ -383,6 +395,9 @@ def test_the_csv_keeps_the_anonymity_rule(app, people, academy, ten, as_role):
     answer(app, people, round_, ten[1], [50] * 5)
     answer(app, people, round_, ten[2], ["?", None, 1, 2, 3])
     text = client.get(f"/surveys/{round_.id}/results.csv").get_data(as_text=True)
+    assert "Respondent" not in text and "pain_average" in text  # open: averages only
+    close(app, people, round_, academy.manager)
+    text = client.get(f"/surveys/{round_.id}/results.csv").get_data(as_text=True)
     assert "Respondent 3: effort" in text and "priority" in text
     assert not any(p.display_name in text or p.email in text for p in ten)
 
@@ -514,3 +529,90 @@ def test_the_edit_page_of_an_answered_round_keeps_its_pain_points_and_changes_th
     db_session.rollback()
     assert db_session.get(SurveyRound, round_.id).title == "Pains, renamed"
     assert len(db_session.exec(select(PainScore)).all()) == 2
+
+
+def test_a_title_that_casefolding_makes_too_long_and_a_21st_pain_point_are_refused(app, people, academy, as_role):
+    client = as_role("manager")
+    closes = (today(app) + timedelta(days=10)).isoformat()
+    base = {"title": "T", "closes_on": closes, "people": "trainee@example.com"}
+    response = client.post("/surveys/new", data={**base, "points-0-title": "ﬃ" * 50})  # its key is 150 letters
+    assert response.status_code == 422 and "under 120 characters" in response.get_data(as_text=True)
+    many = {f"points-{i}-title": f"Pain {i}" for i in range(21)}
+    response = client.post("/surveys/new", data={**base, **many})
+    assert response.status_code == 422 and "at most 20 pain points" in response.get_data(as_text=True)
+    with people.session() as s:
+        assert s.exec(select(SurveyRound)).all() == []
+
+
+def test_moving_the_closing_date_moves_the_reminder(app, people, academy, db_session):
+    round_ = open_round(app, people, academy.manager, [academy.trainee], points=["Toil"], closes_in=2)
+    now = today(app)
+    with app.test_request_context(method="POST"), people.session() as s:
+        assert services.send_reminders(s, today=now) == 1
+        found = s.get(SurveyRound, round_.id)
+        services.edit_round(
+            s,
+            catalogue(),
+            round_=found,
+            by=s.get(User, academy.manager.id),
+            title=found.title,
+            closes_on=now + timedelta(days=30),
+            points=[PointDraft("Toil")],
+            today=now,
+        )
+        s.commit()
+        assert services.send_reminders(s, today=now + timedelta(days=27)) == 1
+
+
+def test_trends_follow_the_same_people_and_date_a_round_closed_early_by_its_close(
+    app, people, academy, ten, db_session
+):
+    later = open_round(
+        app, people, academy.manager, ten[:3], points=["Toil"], asks_effort=False, title="B", closes_in=20
+    )
+    early = open_round(
+        app, people, academy.manager, ten[:3], points=["Toil"], asks_effort=False, title="A", closes_in=300
+    )
+    other = open_round(app, people, academy.manager, ten[5:8], points=["Toil"], asks_effort=False, title="Other team")
+    for person in ten[:3]:
+        answer(app, people, early, person, [90])
+        answer(app, people, later, person, [10])
+    for person in ten[5:8]:
+        answer(app, people, other, person, [50])
+    close(app, people, early, academy.manager)  # closed today, though dated 300 days ahead
+    with app.app_context(), people.session() as s:
+        (series,) = queries.trends(s, s.get(SurveyRound, later.id), None).values()
+    assert [(t.title, t.pain.value) for t in series] == [("A", 90), ("B", 10)]  # "Other team" asked other people
+
+
+def test_a_pain_point_struck_in_an_earlier_round_stays_struck_in_a_repeat(app, people, academy, as_role, db_session):
+    first = open_round(app, people, academy.manager, [academy.trainee], anonymous=False, asks_effort=False)
+    answer(app, people, first, academy.trainee, [90, 80, 70, 60, 50])
+    toil = db_session.exec(select(PainPoint).where(PainPoint.round_id == first.id, PainPoint.title == SEED[0])).one()
+    client = as_role("manager")
+    form = {"addressed_by": "initiative", "what": "Toil budget"}
+    assert client.post(f"/surveys/{first.id}/points/{toil.id}/strike", data=form).status_code == 302
+    repeat = open_round(app, people, academy.manager, [academy.trainee], anonymous=False, asks_effort=False)
+    answer(app, people, repeat, academy.trainee, [80, 80, 70, 60, 50])
+    page = client.get(f"/surveys/{repeat.id}").get_data(as_text=True)
+    assert "1 out, 4 to go" in page and "in <a" in page and "Toil budget" in page
+
+
+def test_only_a_pain_point_on_the_list_can_be_struck(app, people, academy, as_role, db_session):
+    points = ["A", "B", "C", "D", "E", "F"]
+    round_ = open_round(
+        app, people, academy.manager, [academy.trainee], points=points, anonymous=False, asks_effort=False
+    )
+    answer(app, people, round_, academy.trainee, [90, 80, 70, 60, 50, 40])
+    sixth = db_session.exec(select(PainPoint).where(PainPoint.round_id == round_.id, PainPoint.title == "F")).one()
+    form = {"addressed_by": "team", "what": "X"}
+    response = as_role("manager").post(f"/surveys/{round_.id}/points/{sixth.id}/strike", data=form)
+    assert response.status_code == 422 and "on the team" in response.get_data(as_text=True)
+    db_session.rollback()
+    assert db_session.get(PainPoint, sixth.id).struck_at is None
+
+
+def test_a_row_with_pain_but_no_effort_answered_comes_after_the_rows_with_a_priority(app, people, academy, ten):
+    round_ = open_round(app, people, academy.manager, ten[:1], points=["A", "B", "C"], anonymous=False)
+    answer(app, people, round_, ten[0], [95, 10, None], [None, 20, None])
+    assert [r.point.title for r in results(app, people, round_).rows] == ["B", "A", "C"]

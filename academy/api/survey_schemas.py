@@ -169,6 +169,10 @@ class ResultsOut(BaseModel):
         description=f"An anonymous round with fewer than {ANONYMITY_THRESHOLD} answers shows nothing, not even "
         "averages: with two answers, either person could work out the other's. Then columns and rows are empty"
     )
+    cells_shown: bool = Field(
+        description="Whether each person's column is shown: not while an anonymous round is open (averages and "
+        "counts only), since two reads a few minutes apart would show which column is new, and so whose it is"
+    )
     columns: list[str] = Field(
         description='The respondents who answered: "Respondent 1", "Respondent 2"... in an anonymous round (in an '
         "order fixed for the round that says nothing of who answered first), their names otherwise"

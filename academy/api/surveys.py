@@ -201,7 +201,8 @@ def save_my_answers(path: ss.RoundPath, body: ss.AnswersIn):
 def survey_results(path: ss.RoundPath):
     """The results as the team's sheet had them, for those who run the round: a column per respondent, each pain
     point's averages over the answered cells, its priority, and whether it is struck off. An anonymous round shows
-    its respondents as numbers, and nothing (`hidden`) until enough people have answered."""
+    its respondents as numbers, and nothing (`hidden`) until enough people have answered; its columns only once it
+    is closed (`cells_shown`)."""
     found = queries.round_or_404(db.session(), path.round_id)
     require(may_run_round(caller(), found), "Only those who run this round read its results.")
     table = queries.results(db.session(), found, secret=current_app.secret_key)
@@ -211,6 +212,7 @@ def survey_results(path: ss.RoundPath):
         asked=table.asked,
         answered=table.answered,
         hidden=table.hidden,
+        cells_shown=table.cells_shown,
         columns=[] if table.hidden else table.columns,
         rows=[row_out(row, found.asks_effort, row.point.id in checklist) for row in table.rows],
         checklist_struck=table.struck,

@@ -24,7 +24,8 @@ class RoundForm(FlaskForm):
     people = TextAreaField("People (their e-mail addresses, one per line)", validators=[Length(max=50_000)])
     anonymous = BooleanField("Anonymous answers", default=True)
     asks_effort = BooleanField("Also ask how hard each one is to fix", default=True)
-    points = FieldList(FormField(PointForm), min_entries=BLANK_ROWS, max_entries=MAX_POINTS)
+    # far more rows than a page shows, so that the service, not the form, says "at most 20"
+    points = FieldList(FormField(PointForm), min_entries=BLANK_ROWS, max_entries=5 * MAX_POINTS)
 
 
 def curriculum_choices(catalogue) -> list[tuple[str, str]]:

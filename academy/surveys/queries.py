@@ -12,6 +12,7 @@ from flask import abort
 from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
+from ..local_time import installation_today
 from ..models import (
     CohortStaff,
     PainPoint,
@@ -54,25 +55,29 @@ def priority(pain: Average, effort: Average) -> float | None:
 @dataclass
 class Row:
     point: PainPoint
-    cells: list[PainScore | None]  # one per column, in column order
+    cells: list[PainScore | None]  # one per column, in column order; none while an anonymous round is open
     pain: Average
     effort: Average
+    earlier: PainPoint | None = None  # the same pain point, struck through in an earlier round of the same people
 
     @property
     def priority(self) -> float | None:
         return priority(self.pain, self.effort)
+
+    @property
+    def strike(self) -> PainPoint | None:
+        """Where this pain point was struck through: in this round, or in an earlier one (it stays addressed)."""
+        return self.point if self.point.struck_at else self.earlier
 
 
 @dataclass
 class Results:
     round: SurveyRound
     asked: int
-    columns: list[str]  # "Respondent 1" ... in an anonymous round, names otherwise
+    answered: int
+    columns: list[str]  # "Respondent 1" ... in an anonymous round, names otherwise; none while cells are not shown
+    cells_shown: bool = True  # an anonymous round shows each person's column only once it is closed
     rows: list[Row] = field(default_factory=list)  # by priority (or pain), highest first; empty when hidden
-
-    @property
-    def answered(self) -> int:
-        return len(self.columns)
 
     @property
     def hidden(self) -> bool:
@@ -85,17 +90,34 @@ class Results:
         when the team struck it, and stays there."""
         if self.hidden:
             return []
-        return [r for i, r in enumerate(self.rows) if i < CHECKLIST_SIZE or r.point.struck_at]
+        return [r for i, r in enumerate(self.rows) if (i < CHECKLIST_SIZE and r.pain.answered) or r.strike]
 
     @property
     def struck(self) -> int:
-        return sum(1 for r in self.checklist if r.point.struck_at)
+        return sum(1 for r in self.checklist if r.strike)
 
 
 def sort_key(row: Row, by_effort: bool) -> tuple:
-    """Highest priority first (or highest pain, without effort scores); unanswered rows last, then the round's order."""
+    """Highest priority first (or highest pain, without effort scores); a row with pain but no effort answered after
+    those with a priority, by pain; unanswered rows last; then the round's order."""
     value = row.priority if by_effort else row.pain.value
-    return (value is None, -(value or 0), row.point.position)
+    return (value is None, -(value or 0), row.pain.value is None, -(row.pain.value or 0), row.point.position)
+
+
+def is_open(round_: SurveyRound, today: date) -> bool:
+    """Open until the end of its closing day (the installation's calendar), unless closed early."""
+    return round_.closed_at is None and today <= round_.closes_on
+
+
+def closed_on(round_: SurveyRound) -> date:
+    """The day a round closed, or will: closed early, the installation's day of that; else its closing date."""
+    return installation_today(round_.closed_at) if round_.closed_at else round_.closes_on
+
+
+def related_rounds(round_id: int):
+    """The rounds that asked any of the people this one asked: the same team's, for trends and what it struck."""
+    people = select(SurveyRespondent.user_id).where(SurveyRespondent.round_id == round_id)
+    return select(SurveyRespondent.round_id).where(SurveyRespondent.user_id.in_(people)).distinct()
 
 
 def column_order(round_id: int, user_ids: list[int], secret: str) -> list[int]:
@@ -103,9 +125,12 @@ def column_order(round_id: int, user_ids: list[int], secret: str) -> list[int]:
     return sorted(user_ids, key=lambda u: hashlib.sha256(f"{secret}:{round_id}:{u}".encode()).hexdigest())
 
 
-def results(session: Session, round_: SurveyRound, *, secret: str) -> Results:
+def results(session: Session, round_: SurveyRound, *, secret: str, today: date | None = None) -> Results:
+    """The round's sheet. While an anonymous round is open, no person's column is shown (averages and counts
+    only): two looks at the page a few minutes apart would otherwise show which column is new, and so whose."""
     asked = session.exec(select(SurveyRespondent).where(SurveyRespondent.round_id == round_.id)).all()
     answered = [a.user_id for a in asked if a.answered_at is not None]
+    shown = not (round_.anonymous and is_open(round_, today or installation_today()))
     if round_.anonymous:
         order = column_order(round_.id, answered, secret)
         columns = [f"Respondent {i}" for i in range(1, len(order) + 1)]
@@ -113,7 +138,7 @@ def results(session: Session, round_: SurveyRound, *, secret: str) -> Results:
         names = dict(session.exec(select(User.id, User.display_name).where(User.id.in_(answered))).all())
         order = sorted(answered, key=lambda u: (names.get(u, "").casefold(), u))
         columns = [names.get(u, "?") for u in order]
-    found = Results(round=round_, asked=len(asked), columns=columns)
+    found = Results(round_, len(asked), len(answered), columns if shown else [], shown)
     if found.hidden:
         return found
     points = session.exec(select(PainPoint).where(PainPoint.round_id == round_.id).order_by(PainPoint.position)).all()
@@ -121,13 +146,29 @@ def results(session: Session, round_: SurveyRound, *, secret: str) -> Results:
         select(PainScore).join(PainPoint).where(PainPoint.round_id == round_.id, PainScore.respondent_id.in_(answered))
     ).all()
     cell = {(s.pain_point_id, s.respondent_id): s for s in scores}
+    earlier = earlier_strikes(session, round_)
     for point in points:
         cells = [cell.get((point.id, u)) for u in order]
         pain = average([c.pain if c else None for c in cells])
         effort = average([c.effort if c else None for c in cells])
-        found.rows.append(Row(point, cells, pain, effort))
+        found.rows.append(Row(point, cells if shown else [], pain, effort, earlier.get(point.key)))
     found.rows.sort(key=lambda r: sort_key(r, round_.asks_effort))
     return found
+
+
+def earlier_strikes(session: Session, round_: SurveyRound) -> dict[str, PainPoint]:
+    """By pain point key: its latest strike in a round of the same people opened before this one."""
+    rows = session.exec(
+        select(PainPoint)
+        .join(SurveyRound, SurveyRound.id == PainPoint.round_id)
+        .where(
+            PainPoint.struck_at.is_not(None),
+            SurveyRound.id.in_(related_rounds(round_.id)),
+            SurveyRound.created_at < round_.created_at,
+        )
+        .order_by(PainPoint.struck_at)
+    ).all()
+    return {p.key: p for p in rows}
 
 
 def round_or_404(session: Session, round_id: int) -> SurveyRound:
@@ -221,8 +262,9 @@ class TrendPoint:
 
 
 def trends(session: Session, round_: SurveyRound, visible_round_ids: list[int] | None) -> dict[str, list[TrendPoint]]:
-    """For each pain point of this round, its average pain in every round (that the reader runs) which asked the
-    same pain point, oldest first; anonymous rounds below the threshold are left out."""
+    """For each pain point of this round, its average pain in every round of the same people (that the reader runs)
+    which asked it, by the day each closed; rounds without an answer to it, and anonymous rounds below the
+    threshold, are left out."""
     keys = select(PainPoint.key).where(PainPoint.round_id == round_.id)
     query = (
         select(PainPoint.key, SurveyRound, func.sum(PainScore.pain), func.count(PainScore.pain))
@@ -231,15 +273,16 @@ def trends(session: Session, round_: SurveyRound, visible_round_ids: list[int] |
         .where(PainPoint.key.in_(keys))
         .group_by(PainPoint.key, SurveyRound.id)
     )
+    query = query.where(SurveyRound.id.in_(related_rounds(round_.id)))
     if visible_round_ids is not None:
         query = query.where(SurveyRound.id.in_(visible_round_ids))
     rows = session.exec(query).all()
     counts = _counts(session, list({r.id for _, r, _, _ in rows}))
     found: dict[str, list[TrendPoint]] = defaultdict(list)
     for key, r, total, n in rows:
-        if r.anonymous and counts.get(r.id, (0, 0))[1] < ANONYMITY_THRESHOLD:
+        if not n or (r.anonymous and counts.get(r.id, (0, 0))[1] < ANONYMITY_THRESHOLD):
             continue
-        found[key].append(TrendPoint(r.id, r.title, r.closes_on, Average(int(total or 0), n)))
+        found[key].append(TrendPoint(r.id, r.title, closed_on(r), Average(int(total or 0), n)))
     for series in found.values():
         series.sort(key=lambda t: (t.closes_on, t.round_id))
     return dict(found)
@@ -287,6 +330,7 @@ def results_table(found: Results) -> tuple[list[str], list[list]]:
                 line.append(cell_text(c.effort, c.effort_unknown) if c else "")
         line += [shown(row.pain.value), row.pain.answered]
         line += [shown(row.effort.value), row.effort.answered, shown(row.priority, 2)] if effort else []
-        line += [row.point.struck_at.date().isoformat() if row.point.struck_at else "", row.point.struck_note or ""]
+        struck = row.strike  # on the installation's calendar, as the closing day is
+        line += [installation_today(struck.struck_at).isoformat(), struck.struck_note] if struck else ["", ""]
         rows.append(line)
     return header, rows

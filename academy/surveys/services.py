@@ -26,6 +26,7 @@ from ..models import (
     utcnow,
 )
 from ..notifications.services import mark_read_about, notify
+from .queries import is_open
 
 MAX_POINTS = 20
 MAX_PEOPLE = 500
@@ -70,11 +71,6 @@ def point_key(title: str) -> str:
     return re.sub(r"\s+", " ", title).strip().casefold()
 
 
-def is_open(round_: SurveyRound, today: date) -> bool:
-    """Open until the end of its closing day (the installation's calendar), unless closed early."""
-    return round_.closed_at is None and today <= round_.closes_on
-
-
 def check_addresses(catalogue: Catalogue, ref: str | None) -> str | None:
     if not ref:
         return None
@@ -100,6 +96,8 @@ def _points(catalogue: Catalogue, drafts: list[PointDraft]) -> list[PointDraft]:
         if len(draft.title) > 120 or len(draft.description) > 1000:
             raise SurveyError("Keep a pain point under 120 characters and its description under 1,000.", "points")
     keys = [point_key(d.title) for d in kept]
+    if any(len(k) > 120 for k in keys):  # casefold() can lengthen a text ("ß" is "ss")
+        raise SurveyError("Keep a pain point under 120 characters.", "points")
     if len(set(keys)) != len(keys):
         twice = next(d.title for d, k in zip(kept, keys, strict=True) if keys.count(k) > 1)
         raise SurveyError(f"“{twice}” is in the list twice.", "points")
@@ -235,6 +233,8 @@ def edit_round(
         raise SurveyError(
             "Someone has answered this round already, so its pain points stay as they are: open a new round.", "points"
         )
+    if closes_on != round_.closes_on:
+        round_.reminded_at = None  # the reminder goes three days before the new date
     round_.title, round_.closes_on = title, closes_on
     session.add(round_)
     if not same:

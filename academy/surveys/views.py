@@ -19,6 +19,12 @@ from .forms import BLANK_ROWS, RoundForm, StrikeForm, curriculum_choices, read_s
 bp = Blueprint("surveys", __name__)
 
 
+@bp.context_processor
+def closing_zone() -> dict:
+    """A round closes at the end of a day on the installation's calendar: its pages name that calendar's zone."""
+    return {"installation_zone": current_app.config.get("TIME_ZONE") or "UTC"}
+
+
 @bp.get("/surveys")
 @login_required
 def index():
@@ -293,12 +299,15 @@ def strike(round_id: int, point_id: int):
     point = point_or_404(found, point_id)
     form = StrikeForm()
     s = db.session()
+    listed = {r.point.id for r in queries.results(s, found, secret=current_app.secret_key).checklist}
     by = form.addressed_by.data
     what = (form.curriculum.data or "").partition(":")[2] if by in ("track", "module") else form.what.data
     try:
         if not form.validate_on_submit():
             raise services.SurveyError(" ".join(message for _, message in form_problems(form)))
         services.check_addresses(catalogue(), form.curriculum.data)  # even when a team is named: what was sent
+        if point.id not in listed:
+            raise services.SurveyError("Only the pain points on the team's list can be struck through.")
         if by in ("track", "module") and not (form.curriculum.data or "").startswith(f"{by}:"):
             raise services.SurveyError(f"Choose the {by} that addressed it from the list.", "curriculum")
         services.strike(s, catalogue(), point=point, by=s.get(User, current_user.id), addressed_by=by, what=what)
