@@ -482,18 +482,8 @@ class Form:
 
 
 TRACKS = (
-    "foundations",
-    "automation",
-    "observability",
-    "slos",
-    "kubernetes",
-    "incidents",
-    "culture",
-    "linux-performance",
-    "data",
-    "traffic",
-    "security",
-    "releases",
+    "foundations", "automation", "observability", "slos", "kubernetes", "incidents", "culture",
+    "linux-performance", "data", "traffic", "security", "releases",
 )
 CRITERIA = tuple(str(i) for i in range(6))
 QUIZ_CHOICES = ("a", "b", "c", "d")

@@ -295,3 +295,4 @@ def test_the_tool_downloads_without_signing_in_as_the_same_bytes_each_time(clien
         names = archive.getnames()
     assert "academy-lab/pyproject.toml" in names and "academy-lab/academy_lab/cli.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+

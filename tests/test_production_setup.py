@@ -93,17 +93,10 @@ class Site:
         return re.sub(placeholder, lambda m: f"{m[1]}={secrets.token_hex(32)}", text, flags=re.M)
 
     def copy_checkout(self) -> None:
-        listed = (
-            subprocess.run(
-                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                cwd=REPO,
-                capture_output=True,
-                check=True,
-                timeout=60,
-            )
-            .stdout.decode()
-            .split("\0")
-        )
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO, capture_output=True, check=True, timeout=60,
+        ).stdout.decode().split("\0")
         for name in filter(None, listed):
             source = REPO / name
             if source.is_file():  # a tracked file deleted in the working tree is not copied
@@ -139,13 +132,8 @@ def admin_shell_environment() -> dict:
 def run_as_root(script: str, site: Site, *, stdin: str = "", timeout: int) -> str:
     result = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
-        cwd=site.base,
-        env=admin_shell_environment(),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        start_new_session=True,  # no terminal: create-user reads its password from stdin
+        cwd=site.base, env=admin_shell_environment(), input=stdin, capture_output=True, text=True,
+        timeout=timeout, start_new_session=True,  # no terminal: create-user reads its password from stdin
     )
     assert result.returncode == 0, f"{script}\nfailed with {result.returncode}:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr
