@@ -76,10 +76,9 @@ def test_a_round_from_the_form_to_the_first_pain_point_struck_through(app, live_
     visit(manager, results_url, screenshot="results")
     expect(manager.get_by_text("3 of 4 people have answered.")).to_be_visible()
     sheet = manager.get_by_role("region", name="The results").get_by_role("table")
-    expect(sheet.get_by_role("columnheader")).to_have_text(
-        ["Pain point", "Respondent 1", "Respondent 2", "Respondent 3"]
-        + ["Average pain (answered)", "Average effort (answered)", "Priority"]
-    )
+    figures = ["Average pain (answered)", "Average effort (answered)", "Priority"]
+    expect(sheet.get_by_role("columnheader")).to_have_text(["Pain point", *figures])  # open and anonymous
+    expect(manager.get_by_text("Each person's answers appear as a column once the round closes")).to_be_visible()
     rows = sheet.locator("tbody tr")
     expect(rows.locator("th")).to_have_text([title for title, *_ in EXPECTED])
     for index, (_, pain, effort, priority) in enumerate(EXPECTED):
@@ -102,6 +101,12 @@ def test_a_round_from_the_form_to_the_first_pain_point_struck_through(app, live_
     expect(struck.get_by_role("button", name="Put it back on the list")).to_be_visible()
     expect(rows.first.locator("th s")).to_have_text("Too much toil")  # struck in the sheet too
     visit(manager, manager.url, screenshot="results-struck")
+
+    manager.get_by_role("button", name="Close the round now").click()
+    expect(manager.get_by_text("The round is closed")).to_be_visible()
+    respondents = ["Respondent 1", "Respondent 2", "Respondent 3"]
+    expect(sheet.get_by_role("columnheader")).to_have_text(["Pain point", *respondents, *figures])
+    visit(manager, manager.url, screenshot="results-closed")
 
     phone = new_page(browser, 390, 844)  # not is_mobile: there innerWidth grows to the page, hiding a sideways scroll
     sign_in_as(phone, live_server, "mina@example.com")
