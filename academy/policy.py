@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from . import audit, db
-from .models import CohortStaff, CohortTrainee, SurveyCohort, SurveyRound
+from .models import CohortStaff, CohortTrainee, SurveyCohort, SurveyRespondent, SurveyRound
 
 
 def _staff_of(cohort_id: int, user_id: int, role: str) -> bool:
@@ -150,6 +150,11 @@ def may_view_readiness(user, request, panel: list[int]) -> bool:
 def may_run_surveys(user) -> bool:
     """Open survey rounds and read their results: managers and admins."""
     return user.is_authenticated and (user.has_role("manager") or user.has_role("admin"))
+
+
+def may_answer_round(user, round_: SurveyRound) -> bool:
+    """Answer a round, and read one's own answers: those it asked, and nobody else (its opener neither)."""
+    return user.is_authenticated and db.session().get(SurveyRespondent, (round_.id, user.id)) is not None
 
 
 def may_run_round(user, round_: SurveyRound) -> bool:

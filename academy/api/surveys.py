@@ -12,7 +12,7 @@ from sqlmodel import select
 from .. import db
 from ..local_time import installation_today
 from ..models import PainPoint, PainScore, SurveyRespondent, SurveyRound, User
-from ..policy import may_run_round, may_run_surveys
+from ..policy import may_answer_round, may_run_round, may_run_surveys
 from ..surveys import queries, services
 from ..surveys.services import Answer, Cell
 from . import schemas as s
@@ -81,7 +81,7 @@ def surveys():
 def survey(path: ss.RoundPath):
     """A round and its pain points, in the round's order: for those asked to answer it and those who run it."""
     found = queries.round_or_404(db.session(), path.round_id)
-    asked, runs = respondent(found.id) is not None, may_run_round(caller(), found)
+    asked, runs = may_answer_round(caller(), found), may_run_round(caller(), found)
     require(asked or runs, "You are neither asked to answer this round nor running it.")
     return ss.RoundOut(
         **basics(found, installation_today()),
@@ -128,9 +128,8 @@ def answers_out(found: SurveyRound, asked: SurveyRespondent) -> dict:
 def my_answers(path: ss.RoundPath):
     """The caller's own answers to a round they are asked to answer: one item per pain point, blank until saved."""
     found = queries.round_or_404(db.session(), path.round_id)
-    asked = respondent(found.id)
-    require(asked is not None, NOT_ASKED)
-    return answers_out(found, asked)
+    require(may_answer_round(caller(), found), NOT_ASKED)
+    return answers_out(found, respondent(found.id))
 
 
 def sheet_problems(found: SurveyRound, body: ss.AnswersIn) -> list[dict]:
@@ -161,7 +160,7 @@ def save_my_answers(path: ss.RoundPath, body: ss.AnswersIn):
     left out is blank. They can change it until the round closes; then it is a 409. A wrong score is a 422 naming
     the cell; either way nothing they saved before changes."""
     found = queries.round_or_404(db.session(), path.round_id)
-    require(respondent(found.id) is not None, NOT_ASKED)
+    require(may_answer_round(caller(), found), NOT_ASKED)
     if not services.is_open(found, installation_today()):
         return error(409, "Closed", "This round has closed: it takes no more answers.")
     if problems := sheet_problems(found, body):

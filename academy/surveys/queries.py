@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 
 from ..local_time import installation_today
 from ..models import (
-    CohortStaff,
     PainPoint,
     PainScore,
     SurveyCohort,
@@ -22,6 +21,7 @@ from ..models import (
     SurveyRound,
     User,
 )
+from ..policy import managed_cohort_ids
 
 ANONYMITY_THRESHOLD = 3  # an anonymous round shows nothing until this many people have answered
 CHECKLIST_SIZE = 5  # the top pain points by priority become the team's checklist
@@ -185,9 +185,9 @@ def points_of(session: Session, round_id: int) -> list[PainPoint]:
 
 def managed_round_ids(session: Session, user) -> list[int] | None:
     """The rounds this person runs: those they opened and those of cohorts they manage; None means all (admin)."""
-    if user.has_role("admin"):
+    managed = managed_cohort_ids(user)
+    if managed is None:
         return None
-    managed = select(CohortStaff.cohort_id).where(CohortStaff.user_id == user.id, CohortStaff.role == "manager")
     rows = select(SurveyRound.id).where(
         or_(
             SurveyRound.created_by == user.id,

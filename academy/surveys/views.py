@@ -11,7 +11,7 @@ from ..curriculum.store import catalogue
 from ..inputs import id_or_none
 from ..local_time import installation_today
 from ..models import Cohort, PainPoint, PainScore, SurveyCohort, SurveyRespondent, SurveyRound, User
-from ..policy import authorize, managed_cohort_ids, may_run_round, may_run_surveys
+from ..policy import authorize, managed_cohort_ids, may_answer_round, may_run_round, may_run_surveys
 from ..spreadsheets import csv_response, csv_text
 from . import queries, services
 from .forms import BLANK_ROWS, RoundForm, StrikeForm, curriculum_choices, read_sheet, typed_from
@@ -36,6 +36,7 @@ def index():
         run=queries.rounds_run_by(s, current_user) if runs else [],
         may_open=runs,
         today=installation_today(),
+        is_open=queries.is_open,
     )
 
 
@@ -191,9 +192,9 @@ def edit(round_id: int):
 @login_required
 def answer(round_id: int):
     found = queries.round_or_404(db.session(), round_id)
+    authorize(may_answer_round(current_user, found), f"answer survey {round_id}")
     s = db.session()
     asked = s.get(SurveyRespondent, (found.id, current_user.id))
-    authorize(asked is not None, f"answer survey {round_id}")
     points = queries.points_of(db.session(), found.id)
     is_open = services.is_open(found, installation_today())
     if request.method == "GET":
@@ -251,10 +252,11 @@ def render_results(found: SurveyRound, strike_form: StrikeForm | None = None, pr
     s, cat = db.session(), catalogue()
     found_results = queries.results(s, found, secret=current_app.secret_key)
     series = {} if found_results.hidden else queries.trends(s, found, queries.managed_round_ids(s, current_user))
+    titles = {row.point.key: row.point.title for row in found_results.rows}
     charts = {
-        key: trend_chart([(t.title, t.closes_on, t.pain.value) for t in points], title=f"Average pain: {key}")
+        key: trend_chart([(t.title, t.closes_on, t.pain.value) for t in points], title=f"Average pain: {titles[key]}")
         for key, points in series.items()
-        if len(points) > 1
+        if len(points) > 1 and key in titles
     }
     form = strike_form or StrikeForm()
     form.curriculum.choices = curriculum_choices(cat)
@@ -275,7 +277,6 @@ def render_results(found: SurveyRound, strike_form: StrikeForm | None = None, pr
             cohorts=cohorts,
             opener=s.get(User, found.created_by),
             is_open=services.is_open(found, installation_today()),
-            has_answers=found_results.answered > 0,
             catalogue=cat,
             shown=queries.shown,
             asked=s.get(SurveyRespondent, (found.id, current_user.id)),
