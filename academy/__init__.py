@@ -86,6 +86,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .notifications.views import bp as notifications_bp
     from .practicum.views import bp as practicum_bp
     from .readiness.views import bp as readiness_bp
+    from .meetups import feed_views, figures_views, talk_views
+    from .meetups.views import bp as meetups_bp
     from .surveys.views import bp as surveys_bp
 
     compression.init_app(app)  # first: its after_request then runs last, on the response as sent
@@ -110,6 +112,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         readiness_bp,
         labchecks_bp,
         surveys_bp,
+        meetups_bp,
+        talk_views.bp,
+        feed_views.bp,
+        figures_views.bp,
     ):
         app.register_blueprint(blueprint)
     if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):  # behind nginx: the client's address and scheme

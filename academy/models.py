@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-ROLES = ("trainee", "mentor", "manager", "admin")
+ROLES = ("trainee", "mentor", "manager", "admin", "organizer")  # organizers run the Reliability Meetup
 STAFF_ROLES = ("mentor", "manager")
 
 # Named constraints, so that migrations can refer to them on every database.
@@ -48,6 +48,7 @@ class User(SQLModel, table=True):
     reminders_enabled: bool = Field(default=True)  # the weekly "you are behind the plan" e-mail
     reminded_at: datetime | None = None  # when that e-mail last went out: at most one a week
     time_zone: str | None = Field(default=None, max_length=64)  # IANA name; None: the installation's
+    team: str | None = Field(default=None, max_length=120)  # where they work, as they say it: the meetup's reach
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -538,3 +539,115 @@ class PainScore(SQLModel, table=True):
     pain_unknown: bool = False
     effort: int | None = None
     effort_unknown: bool = False
+
+
+# ------------------------------------------------------------------ the Reliability Meetup
+
+TALK_STATES = ("proposed", "changes_requested", "accepted", "declined")
+CHECK_INS = ("code", "organizer")  # how an attendance was recorded: the attendee typed the code, or an organizer
+
+
+class Meetup(SQLModel, table=True):
+    """One meetup: held from `starts_at` to `ends_at` (UTC) in `time_zone`, whose calendar day is the check-in's day.
+    `sequence` counts the changes calendar apps must pick up."""
+
+    __tablename__ = "meetup"
+    __table_args__ = (
+        CheckConstraint("length(title) BETWEEN 1 AND 120", name="title_length"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_meetup_starts_at", "starts_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=Column(String(120), nullable=False))
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str = Field(max_length=64)
+    place: str = Field(default="", max_length=200)
+    video_url: str | None = Field(default=None, max_length=500)
+    recording_url: str | None = Field(default=None, max_length=500)
+    check_in_code: str = Field(max_length=12)
+    sequence: int = 0
+    created_by: int = Field(sa_column=user_fk())
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Talk(SQLModel, table=True):
+    """A talk: proposed in the call for talks (no meetup yet), then accepted into a meetup, sent back for changes
+    or declined by an organizer, with a comment."""
+
+    __tablename__ = "talk"
+    __table_args__ = (
+        CheckConstraint("length(title) BETWEEN 1 AND 160", name="title_length"),
+        CheckConstraint(_in("state", TALK_STATES), name="known_state"),
+        CheckConstraint("state <> 'accepted' OR meetup_id IS NOT NULL", name="accepted_into_a_meetup"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    meetup_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("meetup.id", ondelete="SET NULL"), index=True)
+    )
+    position: int = 0  # its place in the meetup's agenda
+    title: str = Field(sa_column=Column(String(160), nullable=False))
+    abstract: str = Field(default="", max_length=5000)  # Markdown
+    state: str = Field(default="proposed", max_length=20)
+    slides_url: str | None = Field(default=None, max_length=500)
+    proposed_by: int = Field(sa_column=user_fk())
+    proposed_at: datetime = Field(default_factory=utcnow)
+    decided_by: int | None = Field(default=None, sa_column=user_fk(nullable=True))
+    decided_at: datetime | None = None
+    decision_comment: str = Field(default="", max_length=1000)
+
+
+class TalkSpeaker(SQLModel, table=True):
+    """A speaker of a talk: a person with an account, or a guest named with their team; an SRE or not."""
+
+    __tablename__ = "talk_speaker"
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (guest_name IS NULL)", name="account_or_guest"),
+        Index("ix_talk_speaker_talk", "talk_id", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    talk_id: int = Field(sa_column=Column(Integer, ForeignKey("talk.id", ondelete="CASCADE"), nullable=False))
+    position: int = 0
+    user_id: int | None = Field(default=None, sa_column=user_fk(nullable=True))
+    guest_name: str | None = Field(default=None, max_length=120)
+    guest_team: str | None = Field(default=None, max_length=120)
+    is_sre: bool = False
+
+
+class TalkModule(SQLModel, table=True):
+    """A module of the curriculum a talk is about: its page lists the talk under "Talks on this topic"."""
+
+    __tablename__ = "talk_module"
+
+    talk_id: int = Field(sa_column=Column(Integer, ForeignKey("talk.id", ondelete="CASCADE"), primary_key=True))
+    module_id: str = Field(sa_column=Column(String(120), primary_key=True, index=True))
+
+
+class MeetupAttendee(SQLModel, table=True):
+    """A person and a meetup: `going_at` when they said they will come (None: they did not, or took it back),
+    `attended_at` when they came, recorded by the check-in code or by an organizer."""
+
+    __tablename__ = "meetup_attendee"
+    __table_args__ = (
+        CheckConstraint("checked_in_by IS NULL OR " + _in("checked_in_by", CHECK_INS), name="known_check_in"),
+        Index("ix_meetup_attendee_user", "user_id"),
+    )
+
+    meetup_id: int = Field(sa_column=Column(Integer, ForeignKey("meetup.id", ondelete="CASCADE"), primary_key=True))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id"), primary_key=True))
+    going_at: datetime | None = None
+    attended_at: datetime | None = None
+    checked_in_by: str | None = Field(default=None, max_length=12)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's calendar feed: the URL holds a secret, kept here only as its SHA-256; a new one revokes the old."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True))
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -168,3 +168,26 @@ def may_run_round(user, round_: SurveyRound) -> bool:
         SurveyCohort.round_id == round_.id, SurveyCohort.cohort_id.in_(managed)
     )
     return db.session().exec(shared.limit(1)).first() is not None
+
+
+# ------------------------------------------------------------------ the Reliability Meetup
+
+
+def may_organize_meetups(user) -> bool:
+    """Plan meetups, decide on proposed talks and record attendance: organizers and admins."""
+    return user.is_authenticated and (user.has_role("organizer") or user.has_role("admin"))
+
+
+def may_edit_talk(user, talk) -> bool:
+    """Its proposer, until an organizer has decided on it (a talk sent back for changes is theirs again);
+    organizers and admins at any time."""
+    if may_organize_meetups(user):
+        return True
+    return user.is_authenticated and talk.proposed_by == user.id and talk.state in ("proposed", "changes_requested")
+
+
+def may_view_talk(user, talk) -> bool:
+    """An accepted talk is for everyone signed in; a proposal for its proposer and the organizers."""
+    if not user.is_authenticated:
+        return False
+    return talk.state == "accepted" or talk.proposed_by == user.id or may_organize_meetups(user)

@@ -1,0 +1,1 @@
+"""The Reliability Meetup: monthly talks, the call for talks, attendance, calendars and the figures."""

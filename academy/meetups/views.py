@@ -1,0 +1,5 @@
+"""Meetup pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("meetups", __name__)
