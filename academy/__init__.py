@@ -83,11 +83,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .labchecks.views import bp as labchecks_bp
     from .learning.views import bp as learning_bp
     from .links import href
+    from .meetups import feed_views, figures_views, talk_views
+    from .meetups.views import bp as meetups_bp
     from .notifications.views import bp as notifications_bp
     from .practicum.views import bp as practicum_bp
     from .readiness.views import bp as readiness_bp
-    from .meetups import feed_views, figures_views, talk_views
-    from .meetups.views import bp as meetups_bp
     from .surveys.views import bp as surveys_bp
 
     compression.init_app(app)  # first: its after_request then runs last, on the response as sent

@@ -60,6 +60,18 @@ def flag_or_400(raw: str | None, what: str) -> bool:
     return raw == "1"
 
 
+def form_problems(form) -> list[tuple[str, str]]:
+    """Each field's errors (those inside rows of fields too), named by the field's label and linked to it, for a
+    form's error summary; a form with no field error failed its CSRF token."""
+    problems = []
+    for f in form:
+        if hasattr(f, "entries") or hasattr(f, "form"):  # a list of rows, or a row
+            problems += form_problems(f.form if hasattr(f, "form") else f)
+            continue
+        problems += [(f"#{f.id}", f"{f.label.text}: {error}") for error in f.errors]
+    return problems or [(None, "The form has expired; reload the page and try again. Nothing was changed.")]
+
+
 def page_number(raw: str | None) -> int:
     found = id_or_none(raw)
     return found if found and found < 100_000 else 1

@@ -27,6 +27,7 @@ ROLE_HOMES = (
     ("manager", "cohorts.index"),
     ("mentor", "reviews.index"),
     ("trainee", "learning.path"),
+    ("organizer", "meetups.index"),
 )
 
 login_manager = LoginManager()

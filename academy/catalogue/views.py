@@ -8,6 +8,9 @@ from ..learning import services as learning
 from ..learning.forms import ActionForm, EvidenceForm, QuizForm
 from ..learning.queries import module_journey, module_states
 from ..local_time import reader_today
+from ..meetups.queries import archive, talks_on_module
+from ..models import utcnow
+from ..policy import may_view_talk
 from ..surveys.queries import addressed_by
 
 bp = Blueprint("catalogue", __name__)
@@ -30,7 +33,13 @@ def index():
 def search():
     query = request.args.get("q", "")[:200]
     hits = search_curriculum(catalogue(), query) if query.strip() else []
-    return render_template("catalogue/search.html", query=query, hits=hits)
+    talks = archive(db.session(), utcnow(), query, limit=20) if query.strip() else []
+    return render_template("catalogue/search.html", query=query, hits=hits, talks=visible(talks))
+
+
+def visible(talks: list) -> list:
+    """The talks this reader may see: the curriculum is public, the meetups' talks are for those signed in."""
+    return [view for view in talks if may_view_talk(current_user, view.talk)]
 
 
 @bp.get("/modules/<module_id>")
@@ -76,6 +85,7 @@ def render_module(
         track=cat.track(mod.track),
         prerequisites=[cat.get(p) or p for p in mod.prerequisites],
         addresses=addressed_by(db.session(), mod.id, mod.track),  # the teams' pain points it answers
+        talks=visible(talks_on_module(db.session(), mod.id)),  # "Talks on this topic"
         journey=journey,
         evidence_forms=forms,
         quiz_form=QuizForm(formdata=None),

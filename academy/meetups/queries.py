@@ -189,3 +189,28 @@ def archive(session: Session, now: datetime, query: str = "", limit: int = 200) 
         )
         rows = rows.where(or_(holds(Talk.title), holds(Talk.abstract), Talk.id.in_(speaker)))
     return talk_views(session, list(session.exec(rows.limit(limit)).all()))
+
+
+def names_of(session: Session, user_ids: list[int]) -> dict[int, str]:
+    """People's names by id: one statement."""
+    ids = set(user_ids)
+    return dict(session.exec(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+
+
+def speaker_rows(session: Session, talk_id: int) -> list[dict]:
+    """A talk's speakers as its form's rows: an account by its e-mail, a guest by name and team."""
+    rows = session.exec(
+        select(TalkSpeaker, User.email)
+        .join(User, User.id == TalkSpeaker.user_id, isouter=True)
+        .where(TalkSpeaker.talk_id == talk_id)
+        .order_by(TalkSpeaker.position)
+    )
+    return [
+        {
+            "email": email or "",
+            "guest_name": sp.guest_name or "",
+            "guest_team": sp.guest_team or "",
+            "is_sre": sp.is_sre,
+        }
+        for sp, email in rows.all()
+    ]

@@ -200,7 +200,8 @@ def _speaker_rows(session: Session, drafts: list[SpeakerDraft]) -> list[TalkSpea
     if len(rows) > MAX_SPEAKERS:
         raise MeetupError(f"A talk has at most {MAX_SPEAKERS} speakers.", "speakers")
     accounts = [r.user_id for r in rows if r.user_id]
-    if len(set(accounts)) != len(accounts):
+    guests = [(r.guest_name.casefold(), (r.guest_team or "").casefold()) for r in rows if not r.user_id]
+    if len(set(accounts)) != len(accounts) or len(set(guests)) != len(guests):
         raise MeetupError("The same person is named twice as a speaker.", "speakers")
     return rows
 

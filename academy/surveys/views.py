@@ -8,7 +8,7 @@ from sqlmodel import select
 from .. import db
 from ..charts import trend_chart
 from ..curriculum.store import catalogue
-from ..inputs import id_or_none
+from ..inputs import form_problems, id_or_none
 from ..local_time import installation_today
 from ..models import Cohort, PainPoint, PainScore, SurveyCohort, SurveyRespondent, SurveyRound, User
 from ..policy import authorize, managed_cohort_ids, may_answer_round, may_run_round, may_run_surveys
@@ -81,17 +81,6 @@ def point_rows(round_id: int) -> list[dict]:
         for p in queries.points_of(db.session(), round_id)
     ]
     return points + [{}] * max(BLANK_ROWS - len(points), 2)
-
-
-def form_problems(form) -> list[tuple[str, str]]:
-    """Each field's errors (those inside the pain point rows too), named by the field's label, linked to it."""
-    problems = []
-    for f in form:
-        if hasattr(f, "entries") or hasattr(f, "form"):  # a list of rows, or a row
-            problems += form_problems(f.form if hasattr(f, "form") else f)
-            continue
-        problems += [(f"#{f.id}", f"{f.label.text}: {error}") for error in f.errors]
-    return problems or [(None, "The form has expired; reload the page and try again. Nothing was changed.")]
 
 
 def ticks_are_checkboxes(form, *names: str) -> bool:
