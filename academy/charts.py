@@ -9,6 +9,7 @@ from datetime import date
 from markupsafe import Markup
 
 INK, PLAN, ACTUAL, FORECAST, GRID = "#1b2430", "#6b7685", "#1d4e89", "#b26a00", "#d9dee5"
+TRACK = "#e3e7ed"  # the empty part of a bar
 
 
 def _points(coords) -> str:
@@ -141,6 +142,95 @@ def trend_chart(points: list[tuple[str, date, float | None]], *, title: str) -> 
                 'text-anchor="middle" fill="{ink}">{v:.0f}</text><text x="{x:.1f}" y="{by}" font-size="11" '
                 'text-anchor="middle" fill="{ink}">{d}</text>'
             ).format(x=x, y=yy, ty=yy - 9, c=ACTUAL, ink=INK, v=v, by=height - bottom + 22, d=day.strftime("%d %b %y"))
+        )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def bar_chart(bars: list[tuple[str, int]], *, title: str, desc: str, chart_id: str) -> Markup:
+    """One horizontal bar per row, its label and value above it: as many rows as there are, each readable on a
+    phone (the labels sit over the bars, so academy.css's larger text still fits)."""
+    width, row, bar = 720, 52, 16
+    top = max([n for _, n in bars] + [1])
+    parts = [
+        Markup(
+            '<svg class="chart bar-chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc">'
+            '<title id="{id}-title">{t}</title><desc id="{id}-desc">{d}</desc>'
+        ).format(w=width, h=row * max(len(bars), 1), id=chart_id, t=title, d=desc)
+    ]
+    for i, (label, n) in enumerate(bars):
+        y = i * row
+        parts.append(
+            Markup(
+                '<text x="0" y="{ty}" font-size="13" fill="{ink}">{label}: {n}</text>'
+                '<rect x="0" y="{by}" width="{w}" height="{h}" rx="3" fill="{track}"/>'
+            ).format(ty=y + 20, ink=INK, label=label, n=n, by=y + 29, w=width, h=bar, track=TRACK)
+        )
+        if n:  # at least a sliver, so that one of a hundred still shows
+            parts.append(
+                Markup('<rect x="0" y="{by}" width="{bw:.1f}" height="{h}" rx="3" fill="{c}"/>').format(
+                    by=y + 29, bw=max(width * n / top, 4), h=bar, c=ACTUAL
+                )
+            )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def share_chart(points: list[tuple[date, float | None]], *, title: str, desc: str, chart_id: str) -> Markup:
+    """A percentage (0-100) step after step, evenly spaced: a dot per step, the first and last dates under the
+    axis and the last value beside its dot. Steps without a value (None) are left out of the line."""
+    width, height, left, right, top, bottom = 720, 280, 84, 28, 36, 44
+    step = (width - left - right) / max(len(points) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + i * step if len(points) > 1 else (left + width - right) / 2
+
+    def y(v: float) -> float:
+        return height - bottom - v / 100 * (height - top - bottom)
+
+    parts = [
+        Markup(
+            '<svg class="chart share-chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc">'
+            '<title id="{id}-title">{t}</title><desc id="{id}-desc">{d}</desc>'
+        ).format(w=width, h=height, id=chart_id, t=title, d=desc)
+    ]
+    for v in (0, 25, 50, 75, 100):
+        parts.append(
+            Markup('<line x1="{l}" x2="{r}" y1="{y:.1f}" y2="{y:.1f}" stroke="{g}"/>').format(
+                l=left, r=width - right, y=y(v), g=GRID
+            )
+        )
+        if v % 50 == 0:
+            parts.append(
+                Markup(
+                    '<text x="{tx}" y="{y:.1f}" font-size="11" text-anchor="end" dominant-baseline="middle" '
+                    'fill="{ink}">{v} %</text>'
+                ).format(tx=left - 8, y=y(v), ink=INK, v=v)
+            )
+    if points:
+        ends = [(0, "start"), (len(points) - 1, "end")] if len(points) > 1 else [(0, "middle")]
+        for i, anchor in ends:
+            parts.append(
+                Markup('<text x="{x:.1f}" y="{y}" font-size="11" text-anchor="{a}" fill="{ink}">{d}</text>').format(
+                    x=x(i), y=height - bottom + 30, a=anchor, ink=INK, d=points[i][0].strftime("%b %Y")
+                )
+            )
+    known = [(x(i), y(v), v) for i, (_, v) in enumerate(points) if v is not None]
+    parts.append(
+        Markup('<polyline fill="none" stroke="{c}" stroke-width="3" points="{p}"/>').format(
+            c=ACTUAL, p=_points((px, py) for px, py, _ in known)
+        )
+    )
+    for px, py, _ in known:
+        parts.append(Markup('<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{c}"/>').format(x=px, y=py, c=ACTUAL))
+    if known:  # the latest figure, above its dot, kept inside the drawing
+        px, py, v = known[-1]
+        anchor = "end" if px > width - right - 40 else "middle"
+        parts.append(
+            Markup(
+                '<text x="{x:.1f}" y="{y:.1f}" font-size="11" font-weight="700" text-anchor="{a}" fill="{ink}">'
+                "{v:.0f} %</text>"
+            ).format(x=min(px, width - 2), y=max(py - 12, 24), a=anchor, ink=INK, v=v)
         )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)

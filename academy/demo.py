@@ -1,5 +1,5 @@
-"""The demo academy: people, three cohorts, progress and practice at varied stages, and pain-point surveys; loaded
-only on request."""
+"""The demo academy: people, three cohorts, progress and practice at varied stages, pain-point surveys and a year of
+the Reliability Meetup; loaded only on request."""
 
 import json
 from dataclasses import dataclass
@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from .accounts.services import create_user, hash_password, user_by_email
 from .curriculum.loader import Catalogue, learning_order
+from .demo_meetups import load_meetups
 from .demo_surveys import load_surveys
 from .learning.services import made_up_answers
 from .models import (
@@ -40,6 +41,7 @@ STAFF = (
     DemoPerson("manager@example.com", "Mina Manager", ("manager",)),
     DemoPerson("mentor@example.com", "Marco Mentor", ("mentor",)),
     DemoPerson("mentor2@example.com", "Priya Mentor", ("mentor", "manager")),
+    DemoPerson("organizer@example.com", "Oskar Organizer", ("organizer",)),
 )
 TRAINEE_NAMES = (
     "Tariq Trainee",
@@ -138,6 +140,7 @@ def load_demo(*, session: Session, catalogue: Catalogue, today: date) -> bool:
             history(session, trainee.id, users[f"{mentor}@example.com"].id, order, n, start, today)
     practicum_history(session, catalogue, users, today)
     load_surveys(session=session, catalogue=catalogue, users=users, cohorts=cohorts, today=today)
+    load_meetups(session=session, catalogue=catalogue, users=users, password_hash=password_hash, today=today)
     return True
 
 

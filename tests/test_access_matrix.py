@@ -14,6 +14,11 @@ error message still tells a prober the object exists and leaves the status to th
 (page or API) without a row here. Lists (review queues, cohorts, the account page's tokens, notifications) are
 checked apart: they answer 403, or 200 without the object.
 
+The Reliability Meetup's objects are cohort A's world's too: a meetup under way that the admin planned (organizing
+is an organizer's or an admin's, and nobody of the nine is an organizer) and the trainee's talk proposal, which only
+they and the organizers see until it is accepted. A meetup's page, its calendar file, saying one will come and
+checking in are for everyone signed in (`NOBODY` is kept out of them).
+
 Their credential is the one object public by design: only an admin revokes it, and only its owner's account page
 lists it, but its public page, signed file and status answer anyone who has the unguessable address (`PUBLIC`).
 """
@@ -29,6 +34,7 @@ from tests.test_hostile_forms import (
     SECRET_EVIDENCE,
     SECRET_PAIN,
     SECRET_PRACTICE,
+    SECRET_TALK,
     World,
     differences,
     meaningful,
@@ -56,6 +62,9 @@ NOT_REVIEWERS = all_but("mentor", "mentor2", "admin")  # decide, claim, release;
 NOT_MANAGERS = all_but("manager", "admin")  # cohort A's pages, exports and API
 NOT_ADMINS = all_but("admin")
 NOT_OWNER = all_but("trainee")
+# Every signed-in person may: such a probe has no role to refuse, and checks that nobody signed in is sent to sign
+# in (or, by the API, answered 401) and that every role does get in (test_the_owner_and_the_allowed_roles_do_get_in)
+NOBODY: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,11 @@ READINESS = dict(target="readiness_request", secret=SECRET_PRACTICE)
 SURVEY = dict(target="survey", secret=SECRET_PAIN)
 NOT_RESPONDENTS = all_but("trainee", "trainee2", "mentor", "mentor2", "manager")  # one's own answers
 NOT_SURVEY_VIEWERS = all_but("trainee", "trainee2", "mentor", "mentor2", "manager", "admin")
+# The meetup under way, which the admin planned and organizes, and the trainee's proposal, not decided yet
+MEETUP = dict(target="meetup", secret="K7Q2XW")  # its check-in code is for the organizers' screen
+PROPOSAL = dict(target="talk_proposal", secret=SECRET_TALK)
+NOT_PROPOSERS = all_but("trainee", "admin")  # its proposer, until it is decided, and the organizers
+TALK_FORM = {"title": "Taken", "speakers-0-email": "outsider@example.com"}
 PROBES = (
     Probe("submission", "GET", "/reviews/<int:attempt_id>", forbidden=NOT_REVIEWERS, **SUBMISSION),
     Probe(
@@ -208,6 +222,42 @@ PROBES = (
         NOT_ADMINS,
         {"credential": "{credential}", "reason": "Taken over."},
     ),
+    Probe("meetup", "GET", "/meetups/<int:meetup_id>", forbidden=NOBODY, **MEETUP),
+    Probe("meetup", "GET", "/meetups/<int:meetup_id>/calendar.ics", forbidden=NOBODY, **MEETUP),
+    Probe("meetup", "POST", "/meetups/<int:meetup_id>/reply", forbidden=NOBODY, data={"going": "1"}, **MEETUP),
+    Probe("meetup", "POST", "/meetups/<int:meetup_id>/check-in", forbidden=NOBODY, data={"code": "K7Q2XW"}, **MEETUP),
+    Probe("meetup", "GET", "/meetups/<int:meetup_id>/edit", forbidden=NOT_ADMINS, **MEETUP),
+    Probe(
+        "meetup",
+        "POST",
+        "/meetups/<int:meetup_id>/edit",
+        forbidden=NOT_ADMINS,
+        data={"title": "Taken", "day": "2027-03-25", "starts": "18:00", "ends": "19:30", "time_zone": "UTC"},
+        **MEETUP,
+    ),
+    Probe("meetup", "GET", "/meetups/<int:meetup_id>/attendance", forbidden=NOT_ADMINS, **MEETUP),
+    Probe(
+        "meetup",
+        "POST",
+        "/meetups/<int:meetup_id>/attendance",
+        forbidden=NOT_ADMINS,
+        data={"present": "{outsider}", "emails": "outsider@example.com"},
+        **MEETUP,
+    ),
+    Probe("meetup", "GET", "/meetups/<int:meetup_id>/talks/new", forbidden=NOT_ADMINS, **MEETUP),
+    Probe("meetup", "POST", "/meetups/<int:meetup_id>/talks/new", forbidden=NOT_ADMINS, data=TALK_FORM, **MEETUP),
+    Probe("meetup", "GET", "/api/v1/meetups/<int:meetup_id>", forbidden=NOBODY, **MEETUP),
+    Probe("talk", "GET", "/meetups/talks/<int:talk_id>", forbidden=NOT_PROPOSERS, **PROPOSAL),
+    Probe("talk", "GET", "/meetups/talks/<int:talk_id>/edit", forbidden=NOT_PROPOSERS, **PROPOSAL),
+    Probe("talk", "POST", "/meetups/talks/<int:talk_id>/edit", forbidden=NOT_PROPOSERS, data=TALK_FORM, **PROPOSAL),
+    Probe(
+        "talk",
+        "POST",
+        "/meetups/talks/<int:talk_id>/decide",
+        forbidden=NOT_ADMINS,
+        data={"decision": "decline", "comment": "Not for us."},
+        **PROPOSAL,
+    ),
 )
 
 
@@ -234,6 +284,10 @@ LISTINGS = (
     Listing("account", "/admin/users", "trainee", NOT_ADMINS, shows="trainee@example.com"),
     Listing("credential", "/admin/credentials", "credential", NOT_ADMINS, shows="/credentials/{credential_public_id}"),
     Listing("credential", "/account", "credential", NOT_OWNER, shows="/credentials/{credential_public_id}"),
+    Listing("talk", "/meetups/talks", "talk_proposal", NOT_PROPOSERS, shows=SECRET_TALK),
+    Listing("talk", "/meetups", "talk_proposal", EVERYONE, shows=SECRET_TALK),  # agendas hold accepted talks only
+    Listing("talk", "/api/v1/talks", "talk_proposal", EVERYONE, key="id"),  # accepted talks only
+    Listing("talk", "/api/v1/meetups", "talk_proposal", EVERYONE, shows=SECRET_TALK),
 )
 
 # A credential is public by design: whoever has its unguessable address reads it, signed in or not, and changes
@@ -351,12 +405,14 @@ def test_every_route_that_names_an_object_is_probed(world):
     probed = {(p.method, p.rule) for p in PROBES}
     assert routes - probed == set(), "routes with an object id that no role is kept out of"
     wanted = {"submission", "attachment", "attempt", "trainee page", "cohort", "token", "notification"}
+    wanted |= {"meetup", "talk"}  # the Reliability Meetup's
     assert wanted <= {p.object for p in PROBES}
     api_objects = {p.object for p in PROBES if p.api}
     api_rules = {r.rule for r in world.app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
-    # The API has routes for submissions, cohorts, a trainee's readiness (probed under "trainee page") and survey
-    # rounds only: no attachment, quiz attempt, token or notification route, and a trainee's progress only inside
-    # their cohort's.
-    assert api_objects == {"submission", "cohort", "trainee page", "survey"}
+    # The API has routes for submissions, cohorts, a trainee's readiness (probed under "trainee page"), survey
+    # rounds and meetups only: no attachment, quiz attempt, token or notification route, and a trainee's progress
+    # only inside their cohort's. A meetup is read by every token (NOBODY is kept out); talks come only in lists
+    # (/api/v1/talks, a meetup's agenda), which hold accepted talks alone (LISTINGS).
+    assert api_objects == {"submission", "cohort", "trainee page", "survey", "meetup"}
     assert not [r for r in api_rules if re.search(r"attachment|quiz|token|notification", r)]
     assert [r for r in api_rules if "trainee" in r] == ["/api/v1/trainees/<int:trainee_id>/readiness"]

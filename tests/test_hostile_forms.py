@@ -49,6 +49,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, SQLModel
 from werkzeug.security import generate_password_hash
 
+from academy.local_time import time_zones
 from academy.models import (
     ROLES,
     Attachment,
@@ -61,11 +62,13 @@ from academy.models import (
     utcnow,
 )
 from tests.conftest import PASSWORD, People, empty_tables, make_app, sign_in
+from tests.test_meetup_pages import midday_zone
 
 MODULE, LAB = "linux-shell", "linux-shell-lab"
 LOG = b"2026-11-01 12:00:01 ERROR disk full on /srv\n"
 SECRET_PRACTICE = "Shadowed the pager for checkout-canary-7731."
 SECRET_PAIN = "Paged nightly by disk-alarm-5150"  # a pain point of cohort A's survey round
+SECRET_TALK = "Chaos drills on ledger-sync-4242"  # the title of the trainee's talk proposal, not decided yet
 SECRET_EVIDENCE = "Evidence of attempt two: `df -h` shows /srv at 100%."
 NEW_PASSWORD = "velvet otter quarry lantern 1987"
 TABLES = SQLModel.metadata.sorted_tables
@@ -95,7 +98,8 @@ class World:
     (mentor: mentor2), mentors mentor2 and outside_mentor, other_manager. Newcomer is in no cohort; invitee has an
     invitation link and no password yet. The trainee has a lab attempt sent back (with its decision), one waiting
     for review (with a file), a passed knowledge check, a notification, an API token and a credential (a panel
-    decided them ready for on-call); the outsider has an attempt claimed by mentor2. Every person has an API token."""
+    decided them ready for on-call); the outsider has an attempt claimed by mentor2. Every person has an API token.
+    A meetup is under way, planned by the admin (see `_arrange_meetups`)."""
 
     def __init__(self, database_url: str):
         self.app = make_app(database_url)
@@ -156,6 +160,7 @@ class World:
             self._arrange_credential(s, users["trainee"], users["mentor"])
             self._arrange_practice(s, users["trainee"], users["mentor"], users["manager"])
             self._arrange_surveys(s, users)
+            self._arrange_meetups(s, users)
             s.commit()
 
     def _arrange_practice(self, s: Session, trainee: User, mentor: User, manager: User) -> None:
@@ -205,6 +210,55 @@ class World:
             if answered:
                 s.add(PainScore(pain_point_id=point.id, respondent_id=users["trainee2"].id, pain=80, effort=20))
             self.ids |= {name: made.id, f"{name}_point": point.id}
+
+    def _arrange_meetups(self, s: Session, users: dict[str, User]) -> None:
+        """ "meetup": under way (it started ten minutes ago and ends in two hours) in a zone where it is about midday,
+        so that its check-in code works today and attendance may be recorded; the admin planned it and acts as its
+        organizer (an admin may do all an organizer does; no organizer joins PEOPLE, so that the access matrix's
+        EVERYONE stays as it is). On its agenda the accepted talk "talk", by mentor2 and a guest. "talk_proposal" is
+        the trainee's, still waiting for the organizers, with SECRET_TALK in its title. Trainee2 said they will
+        come, and has a calendar feed."""
+        from academy.meetups.services import feed_hash
+        from academy.models import CalendarFeed, Meetup, MeetupAttendee, Talk, TalkModule, TalkSpeaker
+
+        now, admin = utcnow().replace(microsecond=0), users["admin"].id
+        meetup = Meetup(
+            title="Reliability Meetup, today",
+            starts_at=now - timedelta(minutes=10),
+            ends_at=now + timedelta(hours=2),
+            time_zone=midday_zone(now),
+            place="Auditorium 2",
+            check_in_code="K7Q2XW",
+            created_by=admin,
+        )
+        s.add(meetup)
+        s.flush()
+        talk = Talk(
+            title="What our error budget taught the product team",
+            abstract="Three quarters of **burn rate** alerts, and what changed.",
+            state="accepted",
+            meetup_id=meetup.id,
+            position=1,
+            proposed_by=users["mentor2"].id,
+            decided_by=admin,
+            decided_at=now - timedelta(days=7),
+        )
+        proposal = Talk(
+            title=SECRET_TALK, abstract="What breaks when the ledger lags.", proposed_by=users["trainee"].id
+        )
+        s.add_all([talk, proposal])
+        s.flush()
+        s.add_all(
+            [
+                TalkSpeaker(talk_id=talk.id, position=1, user_id=users["mentor2"].id, is_sre=True),
+                TalkSpeaker(talk_id=talk.id, position=2, guest_name="Grace Guest", guest_team="Payments"),
+                TalkModule(talk_id=talk.id, module_id=MODULE),
+                TalkSpeaker(talk_id=proposal.id, position=1, user_id=users["trainee"].id),
+                MeetupAttendee(meetup_id=meetup.id, user_id=users["trainee2"].id, going_at=now - timedelta(days=1)),
+                CalendarFeed(user_id=users["trainee2"].id, token_hash=feed_hash("trainee2-feed-secret")),
+            ]
+        )
+        self.ids |= {"meetup": meetup.id, "talk": talk.id, "talk_proposal": proposal.id}
 
     def _arrange_credential(self, s: Session, trainee: User, mentor: User) -> None:
         """The rows a readiness panel's "ready" leaves, then the credential issued for them."""
@@ -452,6 +506,7 @@ def named_problem(response) -> str:
 LINE, TEXT, EMAIL, PASSWORD_KIND, DATE = "line", "text", "email", "password", "date"
 CHOICE, MULTI, ID, FLAG, KEY, UPLOAD = "choice", "multi", "id", "flag", "key", "upload"
 SCORE = "score"  # a survey's 0-100, typed
+TIME = "time"  # a clock time, HH:MM (a meetup's start and end)
 
 
 @dataclass(frozen=True)
@@ -489,6 +544,58 @@ CRITERIA = tuple(str(i) for i in range(6))
 QUIZ_CHOICES = ("a", "b", "c", "d")
 CSV = "name,email,role,mentor email\nNew Person,new.person@example.com,trainee,mentor@example.com\n"
 QUESTIONS = ("redirect-order", "pipeline-status", "signal-first", "zombie", "port-owner", "exit-137")
+MODULES = (MODULE, "slo-generation")  # modules a talk may be linked to (any of the curriculum's)
+ZONES = time_zones()
+
+
+def meetup_form(title: str, days: int) -> list[tuple[str, str]]:
+    return [
+        ("title", title),
+        ("day", (date.today() + timedelta(days=days)).isoformat()),
+        ("starts", "18:00"),
+        ("ends", "19:30"),
+        ("time_zone", "Europe/Berlin"),
+        ("place", "Auditorium 2"),
+        ("video_url", "https://video.example.com/reliability"),
+        ("recording_url", "https://video.example.com/recordings/reliability"),
+    ]
+
+
+MEETUP_FIELDS = (
+    Field("title", LINE),
+    Field("day", DATE),
+    Field("starts", TIME),
+    Field("ends", TIME),
+    Field("time_zone", CHOICE, choices=ZONES),
+    Field("place", LINE, required=False),  # a place, a video link, or both
+    Field("video_url", LINE, required=False, at="example"),
+    Field("recording_url", LINE, required=False, at="example"),
+)
+
+
+def talk_form(title: str, email: str) -> list[tuple[str, str]]:
+    return [
+        ("title", title),
+        ("abstract", "How we **stopped** paging at night:\n\n- fewer alerts\n- better runbooks"),
+        ("speakers-0-email", email),
+        ("speakers-1-guest_name", "Grace Guest"),
+        ("speakers-1-guest_team", "Payments"),
+        ("speakers-1-is_sre", "y"),
+        ("module_ids", MODULE),
+        ("slides_url", "https://slides.example.com/runbooks"),
+    ]
+
+
+TALK_FIELDS = (
+    Field("title", LINE),
+    Field("abstract", TEXT, required=False),
+    Field("speakers-0-email", EMAIL, required=False, at="@"),  # the guest alone is speaker enough
+    Field("speakers-1-guest_name", LINE, required=False),
+    Field("speakers-1-guest_team", LINE, required=False),
+    Field("speakers-1-is_sre", CHOICE, required=False, choices=("y",)),  # a checkbox: ticked sends "y"
+    Field("module_ids", MULTI, required=False, choices=MODULES),
+    Field("slides_url", LINE, required=False, at="example"),
+)
 
 
 def import_links_bundle(world: World) -> str:
@@ -855,6 +962,76 @@ FORMS = (
         lambda w: [("id", str(w.ids["notification"])), ("next", "/learn")],
         (Field("id", ID, required=False),),
     ),
+    Form(
+        "accounts.set_team",
+        "trainee",
+        "/account/team",
+        lambda w: [("team", "Customer support")],
+        (Field("team", LINE, required=False),),  # empty: cleared
+    ),
+    Form(
+        "meetups.new",
+        "admin",
+        "/meetups/new",
+        lambda w: meetup_form("Reliability Meetup, next month", 30),
+        MEETUP_FIELDS,
+    ),
+    Form(
+        "meetups.edit",
+        "admin",
+        "/meetups/{meetup}/edit",
+        lambda w: meetup_form("Reliability Meetup, moved", 7),
+        MEETUP_FIELDS,
+    ),
+    Form("meetups.reply", "trainee", "/meetups/{meetup}/reply", lambda w: [("going", "1")], (Field("going", FLAG),)),
+    Form(
+        "meetups.check_in",
+        "trainee",
+        "/meetups/{meetup}/check-in",
+        lambda w: [("code", "K7Q2XW")],
+        (Field("code", LINE),),
+    ),
+    Form(
+        "meetups.attendance",
+        "admin",
+        "/meetups/{meetup}/attendance",
+        lambda w: [("present", str(w.ids["trainee2"])), ("emails", "trainee@example.com\nmentor@example.com")],
+        # none ticked and none named is an answer: nobody came
+        (Field("present", ID, required=False), Field("emails", TEXT, required=False, at="@")),
+    ),
+    Form(
+        "talks.new",
+        "trainee2",
+        "/meetups/talks/new",
+        lambda w: talk_form("Runbooks that page less", "trainee2@example.com"),
+        TALK_FIELDS,
+    ),
+    Form(
+        "talks.new_for_meetup",
+        "admin",
+        "/meetups/{meetup}/talks/new",
+        lambda w: talk_form("An invited talk on capacity", "mentor@example.com"),
+        TALK_FIELDS,
+    ),
+    Form(
+        "talks.edit",
+        "trainee",
+        "/meetups/talks/{talk_proposal}/edit",
+        lambda w: talk_form("Chaos drills, with numbers", "trainee@example.com"),
+        TALK_FIELDS,
+    ),
+    Form(
+        "talks.decide",
+        "admin",
+        "/meetups/talks/{talk_proposal}/decide",
+        lambda w: [("decision", "accept"), ("meetup", str(w.ids["meetup"])), ("comment", "Welcome **aboard**.")],
+        (
+            Field("decision", CHOICE, choices=("accept", "changes", "decline")),
+            Field("meetup", ID),  # accepted into it; no meetup (or one not read) is refused
+            Field("comment", TEXT, required=False),  # required to ask for changes or to decline
+        ),
+        refusals=frozenset({400, 409, 422}),
+    ),
 )
 
 # Forms that are one button: no field a person fills in. What they do cannot be malformed; extra fields are ignored.
@@ -870,6 +1047,8 @@ BUTTONS = (
     Form("surveys.close", "manager", "/surveys/{survey}/close", lambda w: []),
     Form("surveys.delete", "manager", "/surveys/{fresh_survey}/delete", lambda w: []),
     Form("surveys.restore", "manager", "/surveys/{survey}/points/{survey_point}/restore", lambda w: []),
+    Form("meetup_calendar.new_feed", "trainee", "/meetups/calendar/new", lambda w: []),
+    Form("meetup_calendar.revoke_feed", "trainee2", "/meetups/calendar/revoke", lambda w: []),
 )
 
 
@@ -998,6 +1177,7 @@ WRONG = {
     ID: ("abc", "-1", "1.5", "1e3", "0x1F", " 7", "²", "①", "9" * 30, "9" * 5000, "true", "[1]", "null"),
     FLAG: ("yes", "true", "on", "2", "-1", "01", " 1", "null", "ja", "0.0"),
     SCORE: ("abc", "-1", "1.5", "101", "1e2", "0x10", "²", "①", "9" * 30, "true", "null", "70%", "[]", "7 0"),
+    TIME: ("25:00", "24:00", "18:60", "6pm", "18.00", "1800", "18:00:00", "T18:00", "noon", "١٨:٠٠", "-1", "null"),
     KEY: ("abc", "x" * 32, "E" * 32, "12345678-1234-1234-1234-123456789abc", "e" * 31, "e" * 33, "0"),
 }
 
@@ -1028,7 +1208,7 @@ def long_input(draw, form: Form, world: World, size: int):
 
 @st.composite
 def control_input(draw, form: Form, world: World):
-    f = draw(fields_for(form, kinds=(LINE, TEXT, EMAIL, DATE, CHOICE, MULTI, ID, FLAG, KEY, UPLOAD, SCORE)))
+    f = draw(fields_for(form, kinds=(LINE, TEXT, EMAIL, DATE, CHOICE, MULTI, ID, FLAG, KEY, UPLOAD, SCORE, TIME)))
     allowed = MULTILINE_OK if f.kind in (TEXT, UPLOAD) else ""
     controls = draw(st.text(st.sampled_from([c for c in CONTROL if c not in allowed]), min_size=1, max_size=4))
     before, after = split(valid_value(form, world, f), f)

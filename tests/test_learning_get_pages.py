@@ -20,7 +20,10 @@ IDS = {
     "entry_id": "practice_entry",
     "request_id": "readiness_request",
     "round_id": "survey",  # cohort A's survey round, which trainee2 has answered
+    "meetup_id": "meetup",  # under way: its check-in form and, for the admin (an organizer), attendance are open
+    "talk_id": "talk_proposal",  # the trainee's proposal: they and the admin see and edit it, the others are refused
 }
+MADE_UP_SECRET = "not-a-calendar-feed-secret"  # /calendar/<secret>.ics: no feed has it, so 404
 ATTEMPTS = {"learning.quiz_result": "quiz_attempt", "reviews.review": "submission"}
 
 
@@ -47,6 +50,8 @@ def get_pages(world: World, *, api: bool) -> list[str]:
                 return "linux-shell-lab"
             if name == "scenario_id":
                 return "checkout-bad-deploy"  # a drill scenario of the curriculum
+            if name == "secret":
+                return MADE_UP_SECRET
             return world.welcome_token if name == "token" else str(world.ids[ids[name]])
 
         paths.append(re.sub(r"<(?:\w+:)?(\w+)>", fill, rule.rule))
@@ -58,6 +63,10 @@ def test_the_walk_covers_the_trainees_journey(world):
     for page in ("/learn", "/catalogue", f"/modules/{MODULE}", "/notifications", "/account", "/search"):
         assert page in pages
     assert f"/quiz-attempts/{world.ids['quiz_attempt']}" in pages and f"/trainees/{world.ids['trainee']}" in pages
+    meetup, talk = world.ids["meetup"], world.ids["talk_proposal"]
+    for page in ("/meetups", f"/meetups/{meetup}", f"/meetups/{meetup}/calendar.ics", f"/meetups/talks/{talk}/edit"):
+        assert page in pages
+    assert f"/calendar/{MADE_UP_SECRET}.ics" in pages
 
 
 @pytest.mark.parametrize("who", ROLES)

@@ -208,3 +208,16 @@ def set_time_zone(session: Session, user: User, *, name: str) -> None:
         raise ValueError(f"“{name[:64]}” is not a time zone we know; choose one from the list, e.g. Europe/Lisbon.")
     user.time_zone = name or None
     session.add(user)
+
+
+TEAM_MAX_LENGTH = 120
+
+
+def set_team(session: Session, user: User, *, team: str) -> None:
+    """Where the person works, as they say it (the meetup's figures count the teams it reaches); "" clears it.
+    Spacing is tidied, case kept. Raises ValueError."""
+    team = " ".join((team or "").split())
+    if len(team) > TEAM_MAX_LENGTH:
+        raise ValueError(f"Keep your team to at most {TEAM_MAX_LENGTH} characters: this one has {len(team)}.")
+    user.team = team or None
+    session.add(user)

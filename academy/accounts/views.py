@@ -112,7 +112,16 @@ def account():
 
 
 def render_account(
-    user, *, profile=None, password=None, token_form=None, new_token=None, time_zone_error=None, status=200
+    user,
+    *,
+    profile=None,
+    password=None,
+    token_form=None,
+    new_token=None,
+    time_zone_error=None,
+    team_error=None,
+    team=None,
+    status=200,
 ):
     return render_template(
         "accounts/account.html",
@@ -127,6 +136,8 @@ def render_account(
         now=utcnow(),
         revoke_form=ActionForm(),
         time_zone_error=time_zone_error,
+        team_error=team_error,
+        team=(user.team or "") if team is None else team,  # after a refusal, what was typed
         credentials=credentials_of(db.session(), user.id),
     ), status
 
@@ -199,3 +210,21 @@ def set_time_zone():
     s.commit()
     flash("Times are now shown in your time zone.", "success")
     return redirect(url_for("accounts.account") + "#time-zone")
+
+
+@bp.post("/account/team")
+@login_required
+def set_team():
+    if not ActionForm().validate_on_submit():
+        abort(400, description="This form has expired; reload the page and try again.")
+    s = db.session()
+    user = s.get(User, current_user.id)
+    typed = request.form.get("team", "")
+    try:
+        services.set_team(s, user, team=typed)
+    except ValueError as refused:
+        s.rollback()
+        return render_account(s.get(User, current_user.id), team_error=str(refused), team=typed, status=400)
+    s.commit()
+    flash(f"Your team is saved: {user.team}." if user.team else "Your team is cleared.", "success")
+    return redirect(url_for("accounts.account") + "#team")

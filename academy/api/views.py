@@ -1,6 +1,6 @@
 """The API blueprint: bearer-token authentication, shared helpers, the caller and the catalogue. The trainee's endpoints
-are in learner.py, the mentors' in reviews.py, the managers' in cohorts.py, the pain-point surveys' in surveys.py. Each
-asks academy.policy, as the pages do; errors are JSON with the right status."""
+are in learner.py, the mentors' in reviews.py, the managers' in cohorts.py, the pain-point surveys' in surveys.py, the
+Reliability Meetup's in meetups.py. Each asks academy.policy, as the pages do; errors are JSON with the right status."""
 
 from flask import abort, g, jsonify, request
 from flask_openapi3 import APIBlueprint, Tag
@@ -28,6 +28,7 @@ labs_tag, reviews_tag = Tag(name="labs", description="Lab evidence"), Tag(name="
 cohorts_tag = Tag(name="cohorts", description="Managers' view of cohorts")
 readiness_tag = Tag(name="readiness", description="Where trainees stand on the way to on-call")
 surveys_tag = Tag(name="surveys", description="Pain-point surveys: rounds, the caller's answers, results")
+meetups_tag = Tag(name="meetups", description="The Reliability Meetup: meetups, their agendas and the talks")
 # What a token of scope "lab" (made for `academy-lab`) may call: the caller, the catalogue, their labs and checks,
 # and submitting lab evidence or withdrawing it to change it; nothing of anyone else's.
 LAB_SCOPE = {
@@ -152,4 +153,4 @@ def module(path: s.ModulePath):
 
 
 # the rest of the API joins the blueprint when these modules load
-from . import cohorts, learner, reviews, surveys  # noqa: E402, F401
+from . import cohorts, learner, meetups, reviews, surveys  # noqa: E402, F401

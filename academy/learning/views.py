@@ -10,6 +10,7 @@ from ..catalogue.views import render_module
 from ..curriculum.store import catalogue, module_or_404
 from ..inputs import flag_or_400
 from ..local_time import reader_today
+from ..meetups.queries import attended_by
 from ..models import Attachment, LabAttempt, QuizAttempt, User
 from ..policy import authorize, may_request_readiness, may_view_trainee, role_required
 from ..readiness.queries import STAGE_HINTS, STAGES, readiness_of
@@ -280,4 +281,6 @@ def progress(trainee_id: int):
     path = learning_path(s, catalogue(), trainee_id, reader_today())
     approved = s.exec(select(LabAttempt).where(LabAttempt.trainee_id == trainee_id, LabAttempt.status == "approved"))
     signoffs = {v.attempt.lab_id: v for v in attempt_views(s, list(approved))}
-    return render_template("learning/progress.html", person=person, path=path, signoffs=signoffs)
+    return render_template(
+        "learning/progress.html", person=person, path=path, signoffs=signoffs, meetups=attended_by(s, trainee_id)
+    )

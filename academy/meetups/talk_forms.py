@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length
+from wtforms.validators import Length, ValidationError
 
 from .services import MAX_SPEAKERS, SpeakerDraft, TalkDraft
 
@@ -21,6 +21,11 @@ class SpeakerForm(Form):
     guest_name = StringField("Or a guest's name", validators=[Length(max=400)])
     guest_team = StringField("The guest's team", validators=[Length(max=400)])
     is_sre = BooleanField("is an SRE")
+
+    def validate_is_sre(self, field):
+        """A tick sends "y"; anything else is a form not of this page, refused rather than read as ticked."""
+        if any(value != "y" for value in field.raw_data or []):
+            raise ValidationError("Tick the box or leave it; the form sent something else.")
 
 
 class TalkForm(FlaskForm):

@@ -16,11 +16,14 @@ from academy.models import (
     Cohort,
     Credential,
     LabAttempt,
+    Meetup,
     PracticeEntry,
     QuizAttempt,
     ReadinessRequest,
     SurveyRound,
+    Talk,
     User,
+    utcnow,
 )
 from tests.e2e.conftest import assert_accessible, keep_screenshot, phone_problems, sign_in_as, visit
 
@@ -30,6 +33,7 @@ ACCOUNTS = {
     "mentor": "mentor@example.com",
     "manager": "manager@example.com",
     "admin": "admin@example.com",
+    "organizer": "organizer@example.com",  # runs the Reliability Meetup
 }
 
 
@@ -51,6 +55,11 @@ def demo_pages(app) -> dict[str, list[str]]:
         credential = s.exec(select(Credential)).one()  # trainee10's
         drill = catalogue().practicum.scenarios[0].id
         rounds = s.exec(select(SurveyRound).order_by(SurveyRound.closes_on)).all()  # a year ago, six months, open
+        now = utcnow()
+        coming = s.exec(select(Meetup).where(Meetup.starts_at > now).order_by(Meetup.starts_at)).first()  # replies
+        held = s.exec(select(Meetup).where(Meetup.ends_at <= now).order_by(Meetup.starts_at.desc())).first()
+        given = s.exec(select(Talk).where(Talk.meetup_id == held.id).order_by(Talk.position)).first()  # slides
+        proposal = s.exec(select(Talk).where(Talk.state == "proposed")).one()  # the mentor's, waiting
     berlin, lisbon, dublin = cohort["Berlin autumn 2026"], cohort["Lisbon winter 2026"], cohort["Dublin spring 2026"]
     return {
         "trainee": [
@@ -66,6 +75,13 @@ def demo_pages(app) -> dict[str, list[str]]:
             "/practicum",
             "/surveys",
             f"/surveys/{rounds[-1].id}/answer",  # the open round, not answered yet
+            "/meetups",
+            f"/meetups/{coming.id}",  # the trainee said they will come
+            "/meetups/talks",
+            f"/meetups/talks/{given.id}",
+            "/meetups/talks/new",
+            "/meetups/calendar",
+            "/meetups/figures",
         ],
         "mentor": [
             "/reviews",
@@ -76,6 +92,7 @@ def demo_pages(app) -> dict[str, list[str]]:
             "/practicum/drills",
             f"/practicum/drills/{drill}",
             f"/readiness/requests/{review.id}",
+            f"/meetups/talks/{proposal.id}",  # their own proposal, waiting for the organizer
         ],
         "manager": [
             "/cohorts",
@@ -107,6 +124,15 @@ def demo_pages(app) -> dict[str, list[str]]:
             "/surveys",
             "/api/docs",
             "/modules/no-such-module",
+        ],
+        "organizer": [
+            "/meetups",
+            f"/meetups/{coming.id}",  # the check-in code for the screen, the organizer's links
+            f"/meetups/{held.id}/attendance",
+            "/meetups/talks",  # the proposals to decide
+            f"/meetups/talks/{proposal.id}",  # the decision form
+            "/meetups/new",
+            "/meetups/figures",
         ],
     }
 

@@ -2,16 +2,30 @@
 scroll sideways, the navigation stays one row until opened, data tables become lists whose cells are neither cut
 off nor squeezed (see `phone_problems`), and each page passes axe at phone width too."""
 
+from datetime import timedelta
+
 import pytest
 
-from academy.models import LabAttempt, ModuleProgress, utcnow
+from academy.models import LabAttempt, Meetup, MeetupAttendee, ModuleProgress, Talk, TalkSpeaker, utcnow
 from tests.e2e.conftest import phone_problems, sign_in_as, visit
 
+MEETUP_PAGES = [  # meetup 1 was held last week; talk 1 was given there
+    "/meetups",
+    "/meetups/1",
+    "/meetups/talks",
+    "/meetups/talks/1",
+    "/meetups/talks/new",
+    "/meetups/calendar",
+    "/meetups/figures",
+]
 PAGES = {
-    "trainee": ["/learn", "/catalogue", "/modules/slo-generation", "/search?q=burn+rate", "/notifications", "/account"],
+    "trainee": [
+        *("/learn", "/catalogue", "/modules/slo-generation", "/search?q=burn+rate", "/notifications", "/account"),
+        *MEETUP_PAGES,
+    ],
     "mentor": ["/reviews", "/reviews/1"],
     "manager": ["/cohorts", "/cohorts/1", "/cohorts/1?sort=progress", "/surveys", "/surveys/new"],
-    "admin": ["/admin/", "/admin/users", "/admin/cohorts/1", "/admin/audit", "/api/docs"],
+    "admin": ["/admin/", "/admin/users", "/admin/cohorts/1", "/admin/audit", "/api/docs", "/meetups/1/attendance"],
 }
 
 
@@ -38,6 +52,38 @@ def test_main_pages_fit_a_phone(live_server, browser, people, role):
                 submitted_at=now,
             )
         )
+        held = now.replace(microsecond=0) - timedelta(days=7)
+        meetup = Meetup(
+            title="Reliability Meetup with a long title about error budgets, on-call and the product teams",
+            starts_at=held,
+            ends_at=held + timedelta(hours=1, minutes=30),
+            time_zone="Europe/Berlin",
+            place="Auditorium 2, second floor, the room behind the cafeteria",
+            video_url="https://video.example.com/reliability-meetup/a-rather-long-address-for-the-recording",
+            check_in_code="K7Q2XW",
+            created_by=staff["admin"].id,
+        )
+        s.add(meetup)
+        s.flush()
+        talk = Talk(
+            meetup_id=meetup.id,
+            position=1,
+            title="What three quarters of burn-rate alerts taught the checkout and payments teams",
+            abstract="```\n" + "y" * 400 + "\n```",
+            state="accepted",
+            slides_url="https://slides.example.com/reliability-meetup/" + "z" * 80,
+            proposed_by=trainees[0].id,
+            decided_by=staff["admin"].id,
+            decided_at=held - timedelta(days=20),
+        )
+        s.add(talk)
+        s.flush()
+        s.add(TalkSpeaker(talk_id=talk.id, position=1, user_id=trainees[0].id))
+        s.add(TalkSpeaker(talk_id=talk.id, position=2, guest_name="A guest with a long name", guest_team="Payments"))
+        for t in trainees:
+            s.add(
+                MeetupAttendee(meetup_id=meetup.id, user_id=t.id, going_at=held - timedelta(days=2), attended_at=held)
+            )
         s.commit()
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
