@@ -236,6 +236,13 @@ def sign_in(client, email: str, password: str = PASSWORD, **kwargs):
     return client.post("/login", data={"email": email, "password": password}, **kwargs)
 
 
+def client_of(app, user):
+    """A test client of `app` signed in as `user` (made with the suite's password)."""
+    client = app.test_client()
+    assert sign_in(client, user.email).status_code == 302
+    return client
+
+
 @pytest.fixture
 def people(app):
     return People(app)

@@ -62,7 +62,7 @@ from academy.models import (
     utcnow,
 )
 from tests.conftest import PASSWORD, People, empty_tables, make_app, sign_in
-from tests.test_meetup_pages import midday_zone
+from tests.meetups_factory import midday_zone
 
 MODULE, LAB = "linux-shell", "linux-shell-lab"
 LOG = b"2026-11-01 12:00:01 ERROR disk full on /srv\n"

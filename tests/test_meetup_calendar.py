@@ -14,7 +14,7 @@ from academy.curriculum.store import catalogue
 from academy.meetups import services
 from academy.meetups.services import MeetupDraft, SpeakerDraft, TalkDraft
 from academy.models import CalendarFeed, Meetup, User, utcnow
-from tests.conftest import PASSWORD, People, empty_tables, make_app, sign_in
+from tests.conftest import PASSWORD, People, client_of, empty_tables, make_app
 
 ICS = "text/calendar; charset=utf-8"
 ADDRESS = re.compile(r'value="(http://[^"]+/calendar/([^"/]+)\.ics)"')
@@ -28,12 +28,6 @@ def organizer(people):
 @pytest.fixture
 def trainee(people):
     return people.user("trainee@example.com", "trainee", name="Tess Trainee")
-
-
-def client_of(app, user):
-    client = app.test_client()
-    assert sign_in(client, user.email).status_code == 302
-    return client
 
 
 def plan(app, people, by, *, title="Reliability Meetup", day, starts, ends, zone="Europe/Berlin", **where) -> int:

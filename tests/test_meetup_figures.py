@@ -14,7 +14,7 @@ from academy.curriculum.store import catalogue
 from academy.meetups import figures, services
 from academy.meetups.services import MeetupDraft, SpeakerDraft, TalkDraft
 from academy.models import Meetup, MeetupAttendee, Talk, TalkSpeaker, User, utcnow
-from tests.conftest import sign_in
+from tests.conftest import client_of
 from tests.test_query_counts import Statements
 
 
@@ -92,12 +92,6 @@ def known(app, people) -> Known:
         s.add(MeetupAttendee(meetup_id=coming.id, user_id=who["eve"].id, attended_at=utcnow()))
         s.commit()
         return Known(first, second, coming, who | {"organizer": org})
-
-
-def client_of(app, user: User):
-    client = app.test_client()
-    assert sign_in(client, user.email).status_code == 302
-    return client
 
 
 def test_every_figure_of_the_meetups_held(app, people, known):

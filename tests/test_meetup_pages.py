@@ -10,41 +10,17 @@ from sqlmodel import select
 
 from academy.meetups import services
 from academy.models import AuditEntry, Meetup, MeetupAttendee, Notification, User, utcnow
-from tests.conftest import sign_in
+from tests.conftest import client_of
+from tests.meetups_factory import meetup_at
 
 
-def midday_zone(now: datetime) -> str:
-    """A fixed-offset zone where it is about noon now, so that "today" there is the same day an hour either side."""
-    k = 12 - now.hour
-    return "Etc/GMT" if k == 0 else f"Etc/GMT{'-' if k > 0 else '+'}{abs(k)}"
-
-
-def meetup(people, organizer, *, starts_in: timedelta, length=timedelta(hours=1), zone=None, title="March meetup"):
-    starts = utcnow().replace(microsecond=0) + starts_in
-    with people.session() as s:
-        made = Meetup(
-            title=title,
-            starts_at=starts,
-            ends_at=starts + length,
-            time_zone=zone or midday_zone(utcnow()),
-            place="Auditorium 2",
-            check_in_code="K7Q2XW",
-            created_by=organizer.id,
-        )
-        s.add(made)
-        s.commit()
-        return made
+def meetup(people, organizer, **when):
+    return meetup_at(people, organizer, **when)
 
 
 @pytest.fixture
 def organizer(people):
     return people.user("organizer@example.com", "organizer")
-
-
-def client_of(app, user):
-    client = app.test_client()
-    assert sign_in(client, user.email).status_code == 302
-    return client
 
 
 FORM = {

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from academy.models import Meetup, Notification, Talk, TalkModule, TalkSpeaker, User, utcnow
-from tests.conftest import PASSWORD, make_app, sign_in
+from academy.models import Meetup, Notification, Talk, TalkModule, TalkSpeaker, User
+from tests.conftest import PASSWORD, client_of, make_app
+from tests.meetups_factory import meetup_at
 
 
 @pytest.fixture
@@ -22,27 +23,8 @@ def trainee(people):
     return people.user("tina@example.com", "trainee", name="Tina Trainee")
 
 
-def client_of(app, user):
-    client = app.test_client()
-    assert sign_in(client, user.email).status_code == 302
-    return client
-
-
 def meetup(people, organizer, *, starts_in: timedelta, title="Reliability Meetup, March") -> Meetup:
-    starts = utcnow().replace(microsecond=0) + starts_in
-    with people.session() as s:
-        made = Meetup(
-            title=title,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=1),
-            time_zone="UTC",
-            place="Auditorium 2",
-            check_in_code="K7Q2XW",
-            created_by=organizer.id,
-        )
-        s.add(made)
-        s.commit()
-        return made
+    return meetup_at(people, organizer, starts_in=starts_in, zone="UTC", title=title)
 
 
 def form(**changes) -> dict:

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from academy.models import Meetup, utcnow
 from tests.e2e.conftest import assert_accessible, keep_screenshot, phone_problems, sign_in_as, visit
-from tests.test_meetup_pages import midday_zone
+from tests.meetups_factory import midday_zone
 
 TALK = "What our error budget taught the product team"
 ABSTRACT = "How one quarter's error budget changed what the product team ships.\nAnd what we would do again."
@@ -130,7 +130,7 @@ def test_a_talk_from_the_call_for_talks_to_the_figures(app, live_server, browser
     expect(organizer.get_by_label("Tina Trainee")).to_be_checked()
     expect(organizer.get_by_label("Theo Trainee")).to_be_checked()
     expect(organizer.locator("label.check").filter(has_text="Theo Trainee")).to_contain_text(
-        "checked in with the code · did not say"
+        "checked in with the code · did not say they would come"
     )
 
     # Still going on: the figures count only meetups that have ended.
