@@ -15,6 +15,7 @@ from .models import (
     ApiToken,
     Attachment,
     AuditEntry,
+    CalendarFeed,
     CheckResult,
     CohortStaff,
     CohortTrainee,
@@ -22,10 +23,15 @@ from .models import (
     Decision,
     LabAttempt,
     LoginAttempt,
+    MeetupAttendee,
     ModuleProgress,
     Notification,
     OutgoingMail,
+    PainScore,
     QuizAttempt,
+    SurveyRespondent,
+    Talk,
+    TalkSpeaker,
     User,
     UserRole,
 )
@@ -146,6 +152,15 @@ def export_user(session: Session, email: str, *, with_files: bool = False) -> di
             {k: v for k, v in t.items() if k != "token_hash"}
             for t in _rows(session, ApiToken, ApiToken.user_id == user.id)
         ],
+        "talks_proposed": _rows(session, Talk, Talk.proposed_by == user.id),
+        "talks_spoken": _rows(session, TalkSpeaker, TalkSpeaker.user_id == user.id),
+        "meetups": _rows(session, MeetupAttendee, MeetupAttendee.user_id == user.id),  # replies and attendance
+        "calendar_feed": [  # whether they have one, and since when; never its hash
+            {k: v for k, v in f.items() if k != "token_hash"}
+            for f in _rows(session, CalendarFeed, CalendarFeed.user_id == user.id)
+        ],
+        "surveys_asked": _rows(session, SurveyRespondent, SurveyRespondent.user_id == user.id),
+        "survey_answers": _rows(session, PainScore, PainScore.respondent_id == user.id),
         "sign_in_attempts": _rows(session, LoginAttempt, LoginAttempt.email == user.email),
         "audit_entries_by": _rows(session, AuditEntry, AuditEntry.actor_id == user.id),
         "audit_entries_about": _rows(session, AuditEntry, AuditEntry.target == user.email),

@@ -190,4 +190,9 @@ def may_view_talk(user, talk) -> bool:
     """An accepted talk is for everyone signed in; a proposal for its proposer and the organizers."""
     if not user.is_authenticated:
         return False
-    return talk.state == "accepted" or talk.proposed_by == user.id or may_organize_meetups(user)
+    return talk.state == "accepted" or may_see_talk_decision(user, talk)
+
+
+def may_see_talk_decision(user, talk) -> bool:
+    """Where a talk stands in the call for talks, and the organizers' comment: its proposer and the organizers."""
+    return user.is_authenticated and (talk.proposed_by == user.id or may_organize_meetups(user))

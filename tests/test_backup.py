@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
-from academy.models import Attachment, LabAttempt, OutgoingMail, User
+from academy.models import Attachment, LabAttempt, MeetupAttendee, OutgoingMail, User
 
 
 def snapshot(engine) -> dict[str, list]:
@@ -206,6 +206,45 @@ def test_export_user_holds_everything_about_the_person_and_no_secret(
     mentor = json.loads(runner.invoke(args=["academy", "export-user", "mentor@example.com"]).output)
     assert mentor["decisions_made"][0]["comment"] == "More output."
     assert runner.invoke(args=["academy", "export-user", "nobody@example.com"]).exit_code != 0
+
+
+def test_export_user_holds_their_meetups_talks_calendar_feed_and_survey_answers(
+    app, runner, academy, db_session, people
+):
+    from datetime import timedelta
+
+    from academy.curriculum.store import catalogue
+    from academy.meetups import services as meetups
+    from academy.models import CalendarFeed, PainPoint, PainScore, SurveyRespondent, SurveyRound, utcnow
+    from tests.meetups_factory import meetup_at
+
+    held = meetup_at(people, academy.admin, starts_in=timedelta(days=-3))
+    with app.test_request_context():
+        trainee = db_session.get(User, academy.trainee.id)
+        meetups.propose_talk(
+            db_session,
+            catalogue(),
+            by=trainee,
+            draft=meetups.TalkDraft("Pager fatigue", speakers=[meetups.SpeakerDraft(email=trainee.email)]),
+        )
+        secret = meetups.new_feed(db_session, user=trainee)
+    db_session.add(MeetupAttendee(meetup_id=held.id, user_id=trainee.id, attended_at=utcnow(), checked_in_by="code"))
+    asked = SurveyRound(title="Pains", closes_on=utcnow().date(), created_by=academy.manager.id)
+    db_session.add(asked)
+    db_session.flush()
+    point = PainPoint(round_id=asked.id, position=1, title="Toil", key="toil")
+    db_session.add_all([point, SurveyRespondent(round_id=asked.id, user_id=trainee.id, answered_at=utcnow())])
+    db_session.flush()
+    db_session.add(PainScore(pain_point_id=point.id, respondent_id=trainee.id, pain=70))
+    db_session.commit()
+    data = json.loads(runner.invoke(args=["academy", "export-user", "trainee@example.com"]).output)
+    assert [t["title"] for t in data["talks_proposed"]] == ["Pager fatigue"] and len(data["talks_spoken"]) == 1
+    assert [(m["meetup_id"], m["checked_in_by"]) for m in data["meetups"]] == [(held.id, "code")]
+    assert len(data["calendar_feed"]) == 1 and "token_hash" not in data["calendar_feed"][0]
+    assert db_session.get(CalendarFeed, trainee.id).token_hash not in json.dumps(data) and secret not in json.dumps(
+        data
+    )
+    assert [a["pain"] for a in data["survey_answers"]] == [70] and len(data["surveys_asked"]) == 1
 
 
 def test_deactivation_keeps_every_record(app, as_role, academy, db_session, runner):

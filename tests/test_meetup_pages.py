@@ -77,6 +77,8 @@ def test_an_organizer_plans_a_meetup_in_its_own_zone(app, people, organizer):
         ({"place": "", "video_url": ""}, "a place, a video link, or both", "place"),
         ({"video_url": "javascript:alert(1)"}, "not a web address", "video_url"),
         ({"day": "25/03/2027"}, "Date", "day"),
+        ({"day": "9999-12-31"}, "Choose a date between 2000 and 2100", "day"),
+        ({"day": "0001-01-01"}, "Choose a date between 2000 and 2100", "day"),
     ],
 )
 def test_a_refused_meetup_form_says_why_at_the_top_and_keeps_what_was_typed(
@@ -246,3 +248,17 @@ def test_the_service_refuses_replies_once_over_even_without_the_page(app, people
     held = meetup(people, organizer, starts_in=timedelta(days=-2))
     with people.session() as s, pytest.raises(services.MeetupOver):
         services.rsvp(s, meetup=s.get(Meetup, held.id), user=s.get(User, trainee.id), going=True, now=utcnow())
+
+
+def test_organizers_read_the_check_in_day_on_the_meetups_own_calendar(app, people, organizer):
+    with people.session() as s:
+        s.get(User, organizer.id).time_zone = "Europe/Berlin"
+        s.commit()
+    client = client_of(app, organizer)
+    sent = {**FORM, "day": "2027-03-25", "starts": "18:00", "ends": "19:00", "time_zone": "America/Los_Angeles"}
+    assert client.post("/meetups/new", data=sent).status_code == 302
+    with people.session() as s:
+        made = s.exec(select(Meetup)).one()
+    page = client.get(f"/meetups/{made.id}").get_data(as_text=True)
+    # 18:00 in Los Angeles is 02:00 the next day in Berlin; the code works on the Los Angeles day
+    assert "works on 25 Mar 2027 only, on the calendar of America/Los_Angeles" in page

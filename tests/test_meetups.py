@@ -963,3 +963,15 @@ def test_a_deactivated_person_s_feed_closes(s, trainee):
     accounts.set_active(s, trainee, False)
     s.commit()
     assert services.feed_owner(s, secret) is None
+
+
+def test_a_talk_given_at_a_meetup_that_is_over_stays_in_the_archive(s, org, trainee):
+    held = plan(s, org)  # 25 March 2027
+    talk = propose(s, trainee)
+    before = datetime(2027, 3, 1, tzinfo=UTC)
+    services.decide_talk(s, talk=talk, by=org, decision="accept", meetup=held, comment="", now=before)
+    after = datetime(2027, 3, 26, tzinfo=UTC)
+    for decision in ("changes", "decline"):
+        with pytest.raises(services.MeetupOver, match="stays in the archive"):
+            services.decide_talk(s, talk=talk, by=org, decision=decision, meetup=None, comment="No.", now=after)
+    assert (talk.state, talk.meetup_id) == ("accepted", held.id)

@@ -1,7 +1,6 @@
 """Calendars: each meetup as an .ics file, and a person's calendar feed (its secret address, made and revoked)."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask import session as cookie
 from flask_login import current_user, login_required
 
 from .. import db
@@ -10,8 +9,6 @@ from ..models import CalendarFeed, User, utcnow
 from . import calendar, queries, services
 
 bp = Blueprint("meetup_calendar", __name__)
-
-NEW_ADDRESS = "calendar_feed_address"  # the new address, kept in the session for the one page that shows it
 
 
 def ics_response(body: bytes, filename: str) -> Response:
@@ -32,29 +29,37 @@ def meetup_ics(meetup_id: int):
 @bp.get("/meetups/calendar")
 @login_required
 def feed_page():
+    return render_feed_page()
+
+
+def render_feed_page(new_address: str | None = None, status: int = 200):
     s, now = db.session(), utcnow()
     coming = queries.upcoming(s, now)[:5]
     replies = queries.my_replies(s, current_user.id, [m.id for m in coming])
-    return render_template(
-        "meetups/calendar.html",
-        feed=s.get(CalendarFeed, current_user.id),
-        new_address=cookie.pop(NEW_ADDRESS, None),  # shown once: the database keeps only its hash
-        coming=coming,
-        going={m for m, r in replies.items() if r.going_at is not None},
+    return (
+        render_template(
+            "meetups/calendar.html",
+            feed=s.get(CalendarFeed, current_user.id),
+            new_address=new_address,
+            coming=coming,
+            going={m for m, r in replies.items() if r.going_at is not None},
+        ),
+        status,
     )
 
 
 @bp.post("/meetups/calendar/new")
 @login_required
 def new_feed():
+    """The new address is in this answer only (as a new API token is): the database keeps its hash, and no cookie
+    carries it."""
     s = db.session()
     had_one = s.get(CalendarFeed, current_user.id) is not None
     secret = services.new_feed(s, user=s.get(User, current_user.id))
     s.commit()
-    cookie[NEW_ADDRESS] = external_url("meetup_calendar.feed", secret=secret)
     replaced = " The old one no longer works: subscribe to this one instead." if had_one else ""
     flash("Your new calendar address is made." + replaced, "success")
-    return redirect(url_for("meetup_calendar.feed_page"))
+    return render_feed_page(external_url("meetup_calendar.feed", secret=secret))
 
 
 @bp.post("/meetups/calendar/revoke")

@@ -23,6 +23,7 @@ MAX_MODULES = 5
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a projected slide
 CODE_LENGTH = 6
 DECISIONS = {"accept": "accepted", "changes": "changes_requested", "decline": "declined"}
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # calendars and time zones hold no surprises between
 
 
 class MeetupError(InputError):
@@ -106,6 +107,8 @@ def _checked(draft: MeetupDraft) -> dict:
         raise MeetupError("Give the meetup a title of at most 120 characters.", "title")
     if draft.day is None:
         raise MeetupError("Give the meetup's date.", "day")
+    if not FIRST_DAY <= draft.day <= LAST_DAY:
+        raise MeetupError(f"Choose a date between {FIRST_DAY.year} and {LAST_DAY.year}.", "day")
     if draft.starts is None or draft.ends is None:
         raise MeetupError("Give the times it starts and ends, such as 17:00 and 18:30.", "starts")
     if not valid_time_zone(draft.time_zone):
@@ -168,6 +171,10 @@ def is_over(meetup: Meetup, now: datetime) -> bool:
 def meetup_day(meetup: Meetup) -> date:
     """The meetup's calendar day where it is held: the only day its check-in code works."""
     return meetup.starts_at.astimezone(ZoneInfo(meetup.time_zone)).date()
+
+
+def is_check_in_day(meetup: Meetup, now: datetime) -> bool:
+    return now.astimezone(ZoneInfo(meetup.time_zone)).date() == meetup_day(meetup)
 
 
 # ------------------------------------------------------------------ talks
@@ -252,7 +259,8 @@ def propose_talk(session: Session, catalogue: Catalogue, *, by: User, draft: Tal
 
 
 def add_talk(session: Session, catalogue: Catalogue, *, meetup: Meetup, by: User, draft: TalkDraft) -> Talk:
-    """An organizer puts a talk straight on a meetup's agenda (an invited speaker, a talk already agreed)."""
+    """An organizer puts a talk straight on a meetup's agenda (an invited speaker, a talk already agreed, or one
+    given at a meetup held before the academy kept them: the archive is filled this way)."""
     values, speakers, modules = _checked_talk(session, catalogue, draft)
     now = utcnow()
     talk = Talk(
@@ -303,6 +311,9 @@ def decide_talk(
     comment that says why. The proposer is told."""
     if decision not in DECISIONS:
         raise MeetupError("Choose to accept the talk, ask for changes, or decline it.", "decision")
+    given = session.get(Meetup, talk.meetup_id) if talk.state == "accepted" and talk.meetup_id else None
+    if given is not None and is_over(given, now):
+        raise MeetupOver(f"This talk was given at “{given.title}”: it stays in the archive as it is.")
     comment = comment.strip()
     if len(comment) > 1000:
         raise MeetupError("Keep the comment under 1,000 characters.", "comment")
@@ -359,7 +370,7 @@ def rsvp(session: Session, *, meetup: Meetup, user: User, going: bool, now: date
 
 def check_in(session: Session, *, meetup: Meetup, user: User, code: str, now: datetime) -> None:
     """Record one's own attendance with the code shown at the meetup; it works on the meetup's day only."""
-    if now.astimezone(ZoneInfo(meetup.time_zone)).date() != meetup_day(meetup):
+    if not is_check_in_day(meetup, now):
         raise MeetupError(f"The check-in code works only on the meetup's day, {meetup_day(meetup):%d %b %Y}.", "code")
     typed = "".join(code.split()).upper()
     if not hmac.compare_digest(typed.encode(), meetup.check_in_code.encode()):

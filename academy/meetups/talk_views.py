@@ -8,7 +8,7 @@ from .. import db
 from ..curriculum.store import catalogue
 from ..inputs import form_problems, id_or_none
 from ..models import Meetup, Talk, User, utcnow
-from ..policy import authorize, may_edit_talk, may_organize_meetups, may_view_talk
+from ..policy import authorize, may_edit_talk, may_organize_meetups, may_see_talk_decision, may_view_talk
 from . import queries, services
 from .talk_forms import DECISIONS, DecisionForm, TalkForm, draft_from, padded
 
@@ -168,7 +168,7 @@ def render_talk(found: Talk, form: DecisionForm | None = None, problems=(), stat
             modules=[(m, cat.get(m)) for m in view.module_ids],
             proposer=s.get(User, found.proposed_by),
             decider=s.get(User, found.decided_by) if found.decided_by else None,
-            sees_state=organizer or found.proposed_by == current_user.id,
+            sees_state=may_see_talk_decision(current_user, found),
             organizer=organizer,
             may_edit=may_edit_talk(current_user, found),
             decision_form=(form or decision_form(found)) if organizer else None,
