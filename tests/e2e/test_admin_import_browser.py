@@ -60,6 +60,7 @@ def test_the_preview_reads_on_a_phone(live_server, browser, people):
     phone.get_by_label("Or paste the rows").fill(ROWS)
     phone.get_by_role("button", name="Preview").click()
     expect(phone.get_by_label("I confirm these changes to existing accounts")).to_be_attached()
+    phone.wait_for_load_state()  # its stylesheet applied: an element is attached while the page still loads
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
     assert_accessible(phone)
     shoot(phone, "import-preview-390")
