@@ -80,6 +80,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .credentials import bp as credentials_bp
     from .curriculum import store
     from .curriculum.render import render_text
+    from .identity import oidc, scim
     from .labchecks.views import bp as labchecks_bp
     from .learning.views import bp as learning_bp
     from .links import href
@@ -116,6 +117,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         talk_views.bp,
         feed_views.bp,
         figures_views.bp,
+        oidc.bp,
+        scim.bp,
     ):
         app.register_blueprint(blueprint)
     if proxies := int(app.config.get("TRUSTED_PROXIES") or 0):  # behind nginx: the client's address and scheme
@@ -124,6 +127,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)  # a Host is never believed
     app.register_api(api)
     security.csrf.exempt(api)  # bearer tokens, never cookies: nothing for a forged form to ride on
+    security.csrf.exempt(scim.bp)
+    oidc.init_app(app)
     cli.init_app(app)
     metrics.init_app(app)
     app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely

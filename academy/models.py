@@ -49,6 +49,8 @@ class User(SQLModel, table=True):
     reminded_at: datetime | None = None  # when that e-mail last went out: at most one a week
     time_zone: str | None = Field(default=None, max_length=64)  # IANA name; None: the installation's
     team: str | None = Field(default=None, max_length=120)  # where they work, as they say it: the meetup's reach
+    external_id: str | None = Field(default=None, max_length=255)  # the identity provider's id of them (SCIM)
+    deprovisioned_at: datetime | None = None  # deleted by the identity provider (SCIM): deactivated, history kept
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -651,3 +653,57 @@ class CalendarFeed(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True))
     token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ExternalIdentity(SQLModel, table=True):
+    """A person's account at the company's identity provider (OpenID Connect). Matched by the provider's stable
+    subject, never by e-mail alone: an address can be given to someone else."""
+
+    __tablename__ = "external_identity"
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject", name="uq_external_identity_subject"),
+        UniqueConstraint("issuer", "user_id", name="uq_external_identity_user"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    issuer: str = Field(max_length=255)
+    subject: str = Field(max_length=255)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    last_sign_in_at: datetime | None = None
+
+
+class ProvisioningToken(SQLModel, table=True):
+    """A bearer token for SCIM provisioning only, made by an admin for the identity provider; only its SHA-256
+    is kept. It belongs to no person: what it changes is audited with the provider, by the token's name."""
+
+    __tablename__ = "provisioning_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    prefix: str = Field(max_length=12)
+    created_by: int | None = Field(default=None, sa_column=user_fk(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class ScimGroup(SQLModel, table=True):
+    """A group the identity provider pushes (SCIM). Its name maps to a role through ACADEMY_OIDC_ROLE_MAP."""
+
+    __tablename__ = "scim_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    external_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ScimGroupMember(SQLModel, table=True):
+    __tablename__ = "scim_group_member"
+    __table_args__ = (Index("ix_scim_group_member_user", "user_id"),)
+
+    group_id: int = Field(sa_column=Column(Integer, ForeignKey("scim_group.id", ondelete="CASCADE"), primary_key=True))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True))

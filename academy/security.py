@@ -21,6 +21,10 @@ PUBLIC_ENDPOINTS |= {
 PUBLIC_ENDPOINTS.add("labchecks.archive")
 # a calendar app fetches a person's meetup feed without an account or a cookie: the secret in its address is the key
 PUBLIC_ENDPOINTS.add("meetup_calendar.feed")
+# company sign-in: the way to the identity provider and back starts signed out
+PUBLIC_ENDPOINTS |= {"oidc.start", "oidc.callback"}
+# blueprints that authenticate every request with a bearer token of their own, never a cookie
+BEARER_BLUEPRINTS = {"api", "scim"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -30,8 +34,8 @@ CSP = (
 def require_sign_in():
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or current_user.is_authenticated:
         return None
-    if request.blueprint == "api" or request.endpoint == "api_docs.openapi":
-        return None  # the API authenticates every request with its own bearer token
+    if request.blueprint in BEARER_BLUEPRINTS or request.endpoint == "api_docs.openapi":
+        return None  # the API and SCIM authenticate every request with their own bearer tokens
     from .accounts.auth import login_manager
 
     return login_manager.unauthorized()
@@ -50,7 +54,7 @@ def refuse_bad_text():
     PostgreSQL cannot store NUL at all, and a mail header with a stray CR/LF is an injection."""
     if request.routing_exception is not None:
         return  # no such page (404, 405): that answer comes first, whatever the body
-    if request.method == "POST" and request.blueprint != "api" and request.endpoint != "metrics.scrape":
+    if request.method == "POST" and request.blueprint not in BEARER_BLUEPRINTS and request.endpoint != "metrics.scrape":
         if request.mimetype not in FORM_TYPES and (request.content_length or request.mimetype):
             refuse("This page takes a form submission (application/x-www-form-urlencoded or multipart/form-data).")
         if request.mimetype == "application/x-www-form-urlencoded" and not urlencoded_is_utf8(

@@ -44,9 +44,21 @@ def roles_of(session: Session, user_id: int) -> frozenset[str]:
     return frozenset(session.exec(select(UserRole.role).where(UserRole.user_id == user_id)).all())
 
 
+def by(provider: str | None) -> dict:
+    """The audit detail naming the identity provider that made a change, when one did."""
+    return {"provider": provider} if provider else {}
+
+
 def create_user(
-    *, session: Session, email: str, display_name: str, roles: Iterable[str], password_hash: str | None = None
+    *,
+    session: Session,
+    email: str,
+    display_name: str,
+    roles: Iterable[str],
+    password_hash: str | None = None,
+    provider: str | None = None,
 ) -> User:
+    """`provider`: the identity provider that asked for it (sign-in or provisioning), named in the audit log."""
     email = User.normalise_email(email)
     roles = set(roles)
     if unknown := roles - set(ROLES):
@@ -59,7 +71,7 @@ def create_user(
     session.add(user)
     session.flush()
     session.add_all(UserRole(user_id=user.id, role=role) for role in sorted(roles))
-    audit.record(session, "user.created", user.email, roles=sorted(roles))
+    audit.record(session, "user.created", user.email, roles=sorted(roles), **by(provider))
     return user
 
 
@@ -127,7 +139,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
 # ------------------------------------------------------------------ administration
 
 
-def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
+def set_roles(session: Session, user: User, roles: Iterable[str], *, provider: str | None = None) -> None:
     roles = set(roles)
     if unknown := roles - set(ROLES):
         raise AccountError(f"Unknown role: {', '.join(sorted(unknown))}.", "roles")
@@ -137,7 +149,9 @@ def set_roles(session: Session, user: User, roles: Iterable[str]) -> None:
     for role in before - roles:
         session.delete(session.get(UserRole, (user.id, role)))
     session.add_all(UserRole(user_id=user.id, role=role) for role in roles - before)
-    audit.record(session, "user.roles_changed", user.email, before=sorted(before), after=sorted(roles))
+    audit.record(
+        session, "user.roles_changed", user.email, before=sorted(before), after=sorted(roles), **by(provider)
+    )
 
 
 def update_profile(session: Session, user: User, *, display_name: str) -> None:
@@ -155,7 +169,7 @@ def set_reminders(session: Session, user: User, *, enabled: bool) -> None:
         audit.record(session, "user.reminders_set", user.email, enabled=enabled)
 
 
-def set_active(session: Session, user: User, active: bool) -> None:
+def set_active(session: Session, user: User, active: bool, *, provider: str | None = None) -> None:
     """Deactivation keeps every record of the person, ends their sessions and revokes their API tokens (so that
     reactivation does not bring them back); nothing is deleted."""
     if user.is_active == active:
@@ -165,7 +179,7 @@ def set_active(session: Session, user: User, active: bool) -> None:
     session.add(user)
     if not active:
         tokens.revoke_all(session, user, reason="account deactivated")
-    audit.record(session, "user.reactivated" if active else "user.deactivated", user.email)
+    audit.record(session, "user.reactivated" if active else "user.deactivated", user.email, **by(provider))
 
 
 # ------------------------------------------------------------------ one-time links (invitations, resets)

@@ -4,6 +4,7 @@ from flask_login import current_user, login_required, logout_user
 from .. import audit, db
 from ..api import tokens
 from ..credentials.queries import credentials_of
+from ..identity import oidc
 from ..inputs import flag_or_400
 from ..learning.forms import ActionForm
 from ..local_time import reader_zone
@@ -15,6 +16,7 @@ from .services import AccountError
 
 bp = Blueprint("accounts", __name__)
 THROTTLED = "Too many sign-in attempts. For your safety, sign-in is paused for 15 minutes; try again after that."
+PASSWORDS_OFF = "This academy signs in with {name}: passwords are turned off, except for break-glass administrators."
 
 
 @bp.get("/")
@@ -29,18 +31,25 @@ def login():
         return redirect(home_url(current_user))
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("accounts/login.html", form=form), 400 if form.is_submitted() else 200
+        provider_sign_out = session.pop("provider_sign_out", None) if request.method == "GET" else None
+        page = render_template("accounts/login.html", form=form, provider_sign_out=provider_sign_out)
+        return page, 400 if form.is_submitted() else 200
     s, ip = db.session(), request.remote_addr or "unknown"
     if services.sign_in_throttled(s, email=form.email.data, ip=ip):
         # still holding this account's and address's turn (see sign_in_throttled), so repeats count exactly
         audit.record_coalesced(s, "login.throttled", User.normalise_email(form.email.data)[:200])
         s.commit()
         return render_template("accounts/login.html", form=form, error=THROTTLED), 429
+    passwords_off = PASSWORDS_OFF.format(name=oidc.provider_name())
+    if not oidc.may_use_password(form.email.data):
+        return render_template("accounts/login.html", form=form, error=passwords_off), 401
     user = services.authenticate(s, email=form.email.data, password=form.password.data, ip=ip)
     s.commit()
     if user is None:
         error = "That email and password do not match an active account."
         return render_template("accounts/login.html", form=form, error=error), 401
+    if oidc.passwords_off() and "admin" not in services.roles_of(s, user.id):  # a break-glass address, no longer admin
+        return render_template("accounts/login.html", form=form, error=passwords_off), 401
     account = start_session(s, user)
     return redirect(safe_next(request.args.get("next")) or home_url(account))
 
@@ -53,9 +62,13 @@ def logout():
     services.end_sessions(user)
     audit.record(s, "logout", user.email)
     s.commit()
+    provider_sign_out = oidc.sign_out_url()  # before the session that says how they came is cleared
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    if provider_sign_out:  # the sign-in page says it, with the way out of the provider too
+        session["provider_sign_out"] = provider_sign_out
+    else:
+        flash("You have signed out.", "success")
     return redirect(url_for("accounts.login"))
 
 

@@ -16,6 +16,8 @@ SENTENCES = {
     "login.failed": "A sign-in as {target} failed (wrong email or password)",
     "login.throttled": "Sign-in as {target} was paused after too many failed tries",
     "logout": "{target} signed out",
+    "login.oidc_refused": "A sign-in with {via} as {target} was refused: {reason}",
+    "user.identity_linked": "{actor} linked {target} to its account at the identity provider",
     "authorization.refused": "{actor} was refused {target} ({method})",
     "user.created": "{actor} created the account {target}, role {roles}",
     "user.updated": "{actor} renamed {target} to {display_name}",
@@ -70,6 +72,7 @@ SENTENCES = {
 }
 # an action whose detail has this key was written by another caller, and reads differently
 VARIANTS = {
+    ("login.succeeded", "via"): "{target} signed in with {via}",
     ("token.revoked", "reason"): "Every API token of {target} was revoked ({reason}): {tokens}",
 }
 
@@ -103,5 +106,7 @@ def describe(action: str, target: str | None, detail: str | None, actor: str | N
     template = template or SENTENCES.get(action)
     if template is None:
         return f"{action} {target or ''} {detail or ''}".strip()
-    fields |= {"actor": actor or "A server command", "target": target or "—"}
+    provider = fields.get("provider")  # a change the company's identity provider made (sign-in or SCIM)
+    fields |= {"actor": actor or (f"The identity provider ({provider})" if provider else "A server command")}
+    fields["target"] = target or "—"
     return _Sentence().format(template, **fields) + "."
