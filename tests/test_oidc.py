@@ -368,3 +368,25 @@ def test_wrong_password_of_the_break_glass_admin_is_still_throttled(passwordless
 def test_settings_that_cannot_work_are_refused_at_start(migrated, settings, problem):
     with pytest.raises(ValueError, match=problem), own_app(migrated, **settings):
         pass
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "code=abc",
+        "state=abc",
+        "code=abc&state=abc",
+        "code=" + "x" * 5000 + "&state=" + "y" * 5000,
+        "error=" + "%E2%80%AE" * 50,
+        "code=%FF%FE&state=%00",
+        "code[]=1&state[]=2",
+    ],
+    ids=["nothing", "code-only", "state-only", "unknown-state", "huge", "odd-error", "bad-bytes", "brackets"],
+)
+def test_whatever_comes_back_to_the_callback_is_a_clear_refusal(sso, query):
+    client = sso.test_client()
+    start(client)  # a sign-in under way, so that the session holds a state to compare with
+    answer = client.get(f"/login/oidc/callback?{query}")
+    assert answer.status_code == 400
+    assert client.get("/learn").status_code == 302
