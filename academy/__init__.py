@@ -142,6 +142,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         may_run_surveys=policy.may_run_surveys,
     )
     local_time.init_app(app)  # `when`: every time on a page, in the reader's time zone
+    from .navigation import navigation_counts
+
     app.context_processor(navigation_counts)
     app.jinja_env.globals["timedelta"] = timedelta
     return app
@@ -211,27 +213,6 @@ def instance_secret_key(path: Path) -> str:
         key = secrets.token_hex(32)
         f.write(key)
     return key
-
-
-def navigation_counts() -> dict:
-    """The numbers in the navigation: unread notifications, the review queue for mentors, surveys to answer."""
-    from flask import g
-    from flask_login import current_user
-
-    if g.get("database_down") or not current_user or not current_user.is_authenticated:
-        return {}
-    from . import db
-    from .local_time import installation_today
-    from .notifications.services import unread_count
-    from .reviews.queries import queue_count
-    from .surveys.queries import survey_counts
-
-    s = db.session()
-    counts = {"unread_notifications": unread_count(s, current_user.id)}
-    if current_user.has_role("mentor"):
-        counts["review_queue_count"] = queue_count(s, current_user.id)
-    counts["surveys_asked"], counts["surveys_waiting"] = survey_counts(s, current_user.id, installation_today())
-    return counts
 
 
 def api_validation_error(error):

@@ -13,10 +13,12 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, login_user
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from .. import db
-from ..models import User, UserRole
+from ..local_time import installation_today
+from ..models import User
+from ..navigation import read_reader, remember
 from .services import roles_of
 
 IDLE_LIMIT = timedelta(hours=8)
@@ -72,28 +74,13 @@ def load_account(cookie_id: str) -> Account | None:
     now = time.time()
     if not user_id.isdigit() or not token or _expired(now):
         return None
-    rows = (
-        db.session()
-        .exec(  # the person and their roles in one statement: every page asks this first
-            select(
-                User.id,
-                User.email,
-                User.display_name,
-                User.session_token,
-                User.is_active,
-                User.time_zone,
-                UserRole.role,
-            )
-            .outerjoin(UserRole, UserRole.user_id == User.id)
-            .where(User.id == int(user_id))
-        )
-        .all()
-    )
+    rows = read_reader(db.session(), int(user_id), installation_today())  # with the navigation's numbers
     if not rows or not rows[0].is_active or rows[0].session_token != token:
         return None
     if now - session.get("seen_at", 0) > SEEN_RESOLUTION_SECONDS:
         session["seen_at"] = now
     first = rows[0]
+    remember(first)
     roles = frozenset(r.role for r in rows if r.role is not None)
     return Account(
         first.id, first.email, first.display_name, roles, first.session_token, first.is_active, first.time_zone
@@ -147,6 +134,9 @@ def init_app(app: Flask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = ABSOLUTE_LIMIT  # Flask's default, always present, is 31 days
     app.config["REMEMBER_COOKIE_DURATION"] = ABSOLUTE_LIMIT  # never set (no "remember me"), and never longer
     app.session_interface = SessionCookies()
+    # the cookie's expiry is fixed at sign-in (SessionCookies) and `seen_at` moves at most once a minute: sending
+    # the same cookie again with every answer bought nothing and cost a third of the smallest page's time
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SECURE_COOKIES"))

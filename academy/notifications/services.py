@@ -18,11 +18,12 @@ def notify(session: Session, *, user_id: int, message: str, link: str) -> None:
         queue_mail(session, to=user.email, subject=f"SRE Academy: {message[:80]}", body=body)
 
 
-def unread_count(session: Session, user_id: int) -> int:
+def unread_count(user_id):
+    """The number beside "Notifications", as a subquery for the navigation's statement (academy/navigation.py)."""
     from sqlalchemy import func
 
     rows = select(func.count()).select_from(Notification)
-    return session.exec(rows.where(Notification.user_id == user_id, Notification.read_at.is_(None))).one()
+    return rows.where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
 
 
 def mark_read(session: Session, *, user_id: int, notification_id: int | None = None) -> int:

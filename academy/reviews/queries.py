@@ -105,8 +105,9 @@ def review_queue(
     return items
 
 
-def queue_count(session: Session, mentor_id: int) -> int:
-    return session.scalar(queue_filter(mentor_id).with_only_columns(func.count()).order_by(None))
+def queue_count(mentor_id):
+    """The number beside "Review queue", as a subquery for the navigation's statement (academy/navigation.py)."""
+    return queue_filter(mentor_id).with_only_columns(func.count()).order_by(None).scalar_subquery()
 
 
 def served_cohorts(session: Session, mentor_id: int) -> list[Cohort]:

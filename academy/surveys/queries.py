@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import abort
-from sqlalchemy import case, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from ..local_time import installation_today
@@ -237,20 +237,19 @@ def rounds_run_by(session: Session, user) -> list[RoundLine]:
     return [RoundLine(r, *counts.get(r.id, (0, 0))) for r in rounds]
 
 
-def survey_counts(session: Session, user_id: int, today: date) -> tuple[int, int]:
-    """For the navigation, in one statement: the rounds this person was ever asked to answer, and the open ones
-    they have not answered yet (the number beside "Surveys")."""
+def survey_counts(user_id, today) -> tuple:
+    """For the navigation (academy/navigation.py), as two subqueries: the rounds this person was ever asked to
+    answer, and the open ones they have not answered yet (the number beside "Surveys")."""
     waiting = (
         (SurveyRespondent.answered_at.is_(None)) & SurveyRound.closed_at.is_(None) & (SurveyRound.closes_on >= today)
     )
     rows = (
-        select(func.count(), func.count(case((waiting, 1))))
-        .select_from(SurveyRespondent)
+        select(SurveyRespondent.round_id)
         .join(SurveyRound, SurveyRound.id == SurveyRespondent.round_id)
         .where(SurveyRespondent.user_id == user_id)
     )
-    asked, open_ = session.exec(rows).one()
-    return asked, open_
+    asked = rows.with_only_columns(func.count()).scalar_subquery()
+    return asked, rows.where(waiting).with_only_columns(func.count()).scalar_subquery()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,81 @@
+"""What every signed-in page needs of its reader, in one statement with the session check: the person and their
+roles (accounts/auth.py asks it on every request, since sessions are revocable), and the navigation's numbers:
+unread notifications, a mentor's review queue, the survey rounds they were asked to answer and those still waiting.
+
+The statement is built once per process with bound parameters (nothing about a person is kept between requests);
+a page that changed something before it renders reads the numbers again.
+"""
+
+from datetime import date
+from functools import cache
+
+from flask import g, request
+from flask_login import current_user
+from sqlalchemy import Date, Integer, bindparam, case, exists, select
+from sqlmodel import Session
+
+from .models import User, UserRole
+from .notifications.services import unread_count
+from .reviews.queries import queue_count
+from .surveys.queries import survey_counts
+
+READS = {"GET", "HEAD"}
+
+
+@cache
+def reader_statement():
+    reader, today = bindparam("reader", type_=Integer), bindparam("today", type_=Date)
+    mentor = exists().where(UserRole.user_id == reader, UserRole.role == "mentor")
+    asked, waiting = survey_counts(reader, today)
+    return (
+        select(
+            User.id,
+            User.email,
+            User.display_name,
+            User.session_token,
+            User.is_active,
+            User.time_zone,
+            UserRole.role,
+            unread_count(reader).label("unread_notifications"),
+            case((mentor, queue_count(reader)), else_=None).label("review_queue_count"),
+            asked.label("surveys_asked"),
+            waiting.label("surveys_waiting"),
+        )
+        .outerjoin(UserRole, UserRole.user_id == User.id)
+        .where(User.id == reader)
+    )
+
+
+def read_reader(session: Session, user_id: int, today: date) -> list:
+    """One row per role (one with role None for a person without any), each with the person and the counts."""
+    return session.connection().execute(reader_statement(), {"reader": user_id, "today": today}).all()
+
+
+def counts_of(row) -> dict:
+    counts = {
+        "unread_notifications": row.unread_notifications,
+        "surveys_asked": row.surveys_asked,
+        "surveys_waiting": row.surveys_waiting,
+    }
+    if row.review_queue_count is not None:  # a mentor's
+        counts["review_queue_count"] = row.review_queue_count
+    return counts
+
+
+def remember(row) -> None:
+    """The numbers read with the session check, for this request's page."""
+    g.navigation_counts = counts_of(row)
+
+
+def navigation_counts() -> dict:
+    """The template context's numbers: those read with the session check, unless the request may have changed
+    them (a form that renders its answer), in which case they are read again."""
+    if g.get("database_down") or not current_user or not current_user.is_authenticated:
+        return {}
+    if request.method in READS and "navigation_counts" in g:
+        return g.navigation_counts
+    from . import db
+    from .local_time import installation_today
+
+    rows = read_reader(db.session(), current_user.id, installation_today())
+    return counts_of(rows[0]) if rows else {}
