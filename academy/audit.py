@@ -34,7 +34,14 @@ def actor_id() -> int | None:
     return None
 
 
+TARGET_LENGTH = 254  # the column's, an e-mail address at most: a longer target (a typed name) is cut
+
+
 def new_entry(action: str, target: str | None = None, *, actor: int | None = None, **detail) -> AuditEntry:
+    """A target longer than its column (PostgreSQL refuses it) is cut, and kept whole in the detail."""
+    if target is not None and len(target) > TARGET_LENGTH:
+        detail.setdefault("target", target)
+        target = target[: TARGET_LENGTH - 1] + "…"
     return AuditEntry(
         action=action,
         target=target,

@@ -274,7 +274,7 @@ def export_user_command(email, output, with_files):
         click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
 
 
-token_group = AppGroup("token", help="Personal access tokens for the API.")
+token_group = AppGroup("token", help="Personal access tokens for the API, and provisioning tokens for SCIM.")
 academy.add_command(token_group)
 
 
@@ -305,6 +305,24 @@ def token_create(email, name, days, scope):
     click.echo(token)
     access = "reads and writes" if scope == "write" else "reads only"
     click.echo(f"The token {access} and expires {row.expires_at:%Y-%m-%d %H:%M} UTC.", err=True)
+
+
+@token_group.command("create-scim")
+@click.option("--name", required=True, help="The identity provider that will hold it, e.g. Okta or Entra ID.")
+def token_create_scim(name):
+    """Create a provisioning token for an identity provider's SCIM client and print it (shown only this once)."""
+    from .identity.provisioning_tokens import ProvisioningTokenError, create_provisioning_token
+    from .links import base_url
+
+    with Session(db.engine(), expire_on_commit=False) as session:
+        try:
+            token, row = create_provisioning_token(session, name=name)
+        except ProvisioningTokenError as error:
+            raise click.ClickException(str(error)) from error
+        session.commit()
+    click.echo(token)
+    where = f"{base_url()}/scim/v2" if base_url() else "https://<the academy's address>/scim/v2"
+    click.echo(f"Give “{row.name}” this token with the SCIM base URL {where}; it works until revoked.", err=True)
 
 
 def init_app(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """Error pages and JSON errors: every failure gets a clear message and the right status, never a stack."""
 
 import logging
+from collections.abc import Callable
 
-from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -24,11 +25,25 @@ TITLES = {
 }
 
 
+# Paths whose errors take a shape of their own, as a protocol requires (SCIM's Error, under /scim/v2), even where
+# no route matched: a prefix and the function that answers (status, detail). Registered by their blueprint.
+ERROR_SHAPES: dict[str, Callable[[int, str], Response]] = {}
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def shaped(status: int, detail: str) -> Response | None:
+    for prefix, shape in ERROR_SHAPES.items():
+        if request.path.startswith(prefix):
+            return shape(status, detail)
+    return None
+
+
 def render_error(status: int, detail: str):
+    if (response := shaped(status, detail)) is not None:
+        return response
     title = TITLES.get(status, "Something went wrong")
     if wants_json():
         return jsonify(error=title, detail=detail), status
@@ -86,9 +101,10 @@ def schema_missing() -> bool:
 def unavailable(detail: str):
     g.database_down = True
     title = TITLES[503]
-    if wants_json():
+    response = shaped(503, detail)
+    if response is None and wants_json():
         response = jsonify(error=title, detail=detail)
-    else:
+    elif response is None:
         # straight from the template: render_template would run context processors that ask the database
         template = current_app.jinja_env.get_template("errors/unavailable.html")
         response = make_response(template.render(title=title, detail=detail, request=request))

@@ -141,7 +141,7 @@ class AuditEntry(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     actor_id: int | None = Field(default=None, sa_column=user_fk(nullable=True))
     action: str = Field(max_length=64)
-    target: str | None = Field(default=None, max_length=200)
+    target: str | None = Field(default=None, max_length=254)  # an e-mail address at most
     detail: str | None = None
     ip: str | None = Field(default=None, max_length=64)
     repeats: int = Field(default=1)  # refused sign-ins coalesce into one row: how many, until `last_at`

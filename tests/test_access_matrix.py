@@ -187,6 +187,7 @@ PROBES = (
     account_admin("POST", "/active", active="0"),
     account_admin("POST", "/password-link"),
     Probe("token", "POST", "/account/tokens/<int:token_id>/revoke", "token", NOT_OWNER),
+    Probe("provisioning token", "POST", "/admin/provisioning/<int:token_id>/revoke", "provisioning_token", NOT_ADMINS),
     Probe("practice entry", "GET", "/practicum/entries/<int:entry_id>", forbidden=NOT_VIEWERS, **PRACTICE),
     Probe(
         "practice entry",
@@ -282,6 +283,7 @@ LISTINGS = (
     Listing("cohort", "/api/v1/cohorts", "cohort_a", NOT_MANAGERS, key="id"),
     Listing("cohort", "/admin/cohorts", "cohort_a", NOT_ADMINS, shows="Cohort A"),
     Listing("account", "/admin/users", "trainee", NOT_ADMINS, shows="trainee@example.com"),
+    Listing("provisioning token", "/admin/provisioning", "provisioning_token", NOT_ADMINS, shows="srap_"),
     Listing("credential", "/admin/credentials", "credential", NOT_ADMINS, shows="/credentials/{credential_public_id}"),
     Listing("credential", "/account", "credential", NOT_OWNER, shows="/credentials/{credential_public_id}"),
     Listing("talk", "/meetups/talks", "talk_proposal", NOT_PROPOSERS, shows=SECRET_TALK),
@@ -406,6 +408,7 @@ def test_every_route_that_names_an_object_is_probed(world):
     assert routes - probed == set(), "routes with an object id that no role is kept out of"
     wanted = {"submission", "attachment", "attempt", "trainee page", "cohort", "token", "notification"}
     wanted |= {"meetup", "talk"}  # the Reliability Meetup's
+    wanted |= {"provisioning token"}  # an identity provider's, for SCIM
     assert wanted <= {p.object for p in PROBES}
     api_objects = {p.object for p in PROBES if p.api}
     api_rules = {r.rule for r in world.app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
@@ -416,3 +419,51 @@ def test_every_route_that_names_an_object_is_probed(world):
     assert api_objects == {"submission", "cohort", "trainee page", "survey", "meetup"}
     assert not [r for r in api_rules if re.search(r"attachment|quiz|token|notification", r)]
     assert [r for r in api_rules if "trainee" in r] == ["/api/v1/trainees/<int:trainee_id>/readiness"]
+
+
+# ------------------------------------------------------------------ SCIM: an identity provider's, nobody's of the nine
+
+SCIM_PATHS = {
+    "user_id": "{trainee}",
+    "group_id": "1",
+    "name": "User",
+    "schema_id": "urn:ietf:params:scim:schemas:core:2.0:User",
+}
+
+
+def scim_routes(world: World) -> list[tuple[str, str]]:
+    """(method, path) of every route under /scim/v2, its ids the world's trainee's (and a group's, a schema's)."""
+    found = []
+    for rule in world.app.url_map.iter_rules():
+        if rule.rule.startswith("/scim/"):
+            path = world.path(re.sub(r"<(?:\w+:)?(\w+)>", lambda m: SCIM_PATHS[m.group(1)], rule.rule))
+            found += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return found
+
+
+@pytest.mark.parametrize("who", [None, *EVERYONE])
+def test_scim_answers_a_provisioning_token_only_and_no_persons_session_or_token(world, who):
+    """/scim/v2 creates, changes and deactivates accounts: a person's session cookie or API token, the admin's
+    included, gets a 401 there and changes nothing; the provisioning token the admin made does get in."""
+    routes = scim_routes(world)
+    assert ("DELETE", f"/scim/v2/Users/{world.ids['trainee']}") in routes and len(routes) > 15
+    body = {"userName": "taken@example.com", "displayName": "Taken", "Operations": [{"op": "remove", "path": "x"}]}
+    for method, path in routes:
+        before = world.baseline
+        if who is not None:
+            cookie = world.client(who).open(path, method=method, json=body)
+            assert cookie.status_code == 401, (method, path, cookie.status_code)
+        bearer = {"Authorization": f"Bearer {world.tokens[who]}"} if who else {}
+        response = world.app.test_client().open(path, method=method, headers=bearer, json=body)
+        after = world.snapshot()
+        world.settle(after)
+        assert response.status_code == 401 and response.mimetype == "application/scim+json", (method, path)
+        assert differences(meaningful(before), meaningful(after)) == []
+
+
+def test_the_provisioning_token_does_get_into_scim(world):
+    """The yardstick of the refusals above."""
+    headers = {"Authorization": f"Bearer {world.provisioning_token}"}
+    for path in ("/scim/v2/Users", f"/scim/v2/Users/{world.ids['trainee']}", "/scim/v2/Schemas"):
+        assert world.app.test_client().get(path, headers=headers).status_code == 200, path
+    world.settle(world.snapshot())  # the token's last use

@@ -9,7 +9,16 @@ import pytest
 from flask import url_for
 from sqlmodel import select
 
-from academy.models import AuditEntry, Cohort, CohortModule, CohortStaff, CohortTrainee, User, UserRole
+from academy.models import (
+    AuditEntry,
+    Cohort,
+    CohortModule,
+    CohortStaff,
+    CohortTrainee,
+    ProvisioningToken,
+    User,
+    UserRole,
+)
 from tests.conftest import sign_in
 
 NON_ADMINS = ("trainee", "mentor", "manager")
@@ -48,6 +57,9 @@ def state(people) -> dict[str, list]:
             fetch(people, select(CohortTrainee.trainee_id, CohortTrainee.cohort_id, CohortTrainee.mentor_id)), key=str
         ),
         "staff": sorted(fetch(people, select(CohortStaff.cohort_id, CohortStaff.user_id, CohortStaff.role))),
+        "provisioning_tokens": sorted(
+            fetch(people, select(ProvisioningToken.id, ProvisioningToken.name, ProvisioningToken.revoked_at)), key=str
+        ),
     }
 
 
@@ -159,7 +171,8 @@ def admin_rules(app):
 
 
 def admin_url(app, rule, user_id: int, cohort_id: int) -> str:
-    values = {"user_id": user_id, "cohort_id": cohort_id}
+    # token_id: a provisioning token's, which no non-admin gets as far as looking up
+    values = {"user_id": user_id, "cohort_id": cohort_id, "token_id": 1}
     with app.test_request_context():
         return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
 
@@ -232,6 +245,7 @@ def admin_form(endpoint: str, academy) -> dict:
         },
         "admin.remove_member": {"user_id": str(academy.trainee2.id), "role": "trainee"},
         "admin.assign_mentor": {"assign-trainee": str(academy.trainee.id), "assign-mentor": str(academy.mentor2.id)},
+        "admin.new_provisioning_token": {"name": "Rogue provider"},
         "admin.import_people": {
             "text": "name,email,role,mentor email\nSneaky,sneaky@example.com,trainee,\n",
             "confirm": "1",
@@ -296,3 +310,11 @@ def test_no_route_writes_to_the_audit_log_pages(app):
     for rule in app.url_map.iter_rules():
         if "audit" in rule.rule:
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule.rule
+
+
+def test_a_target_longer_than_its_column_is_cut_and_kept_whole_in_the_detail():
+    from academy import audit
+
+    entry = audit.new_entry("login.oidc_refused", "x" * 300, reason="r")
+    assert entry.target == "x" * 253 + "…" and json.loads(entry.detail)["target"] == "x" * 300
+    assert audit.new_entry("logout", "y" * 254).target == "y" * 254

@@ -99,7 +99,8 @@ class World:
     invitation link and no password yet. The trainee has a lab attempt sent back (with its decision), one waiting
     for review (with a file), a passed knowledge check, a notification, an API token and a credential (a panel
     decided them ready for on-call); the outsider has an attempt claimed by mentor2. Every person has an API token.
-    A meetup is under way, planned by the admin (see `_arrange_meetups`)."""
+    A meetup is under way, planned by the admin (see `_arrange_meetups`). The admin made a provisioning token for
+    the identity provider."""
 
     def __init__(self, database_url: str):
         self.app = make_app(database_url)
@@ -161,6 +162,7 @@ class World:
             self._arrange_practice(s, users["trainee"], users["mentor"], users["manager"])
             self._arrange_surveys(s, users)
             self._arrange_meetups(s, users)
+            self._arrange_provisioning(s, users["admin"])
             s.commit()
 
     def _arrange_practice(self, s: Session, trainee: User, mentor: User, manager: User) -> None:
@@ -259,6 +261,14 @@ class World:
             ]
         )
         self.ids |= {"meetup": meetup.id, "talk": talk.id, "talk_proposal": proposal.id}
+
+    def _arrange_provisioning(self, s: Session, admin: User) -> None:
+        """A provisioning token the admin made for the company's identity provider (SCIM at /scim/v2)."""
+        from academy.identity.provisioning_tokens import create_provisioning_token
+
+        self.provisioning_token, row = create_provisioning_token(s, name="Okta", created_by=admin)
+        s.flush()
+        self.ids["provisioning_token"] = row.id
 
     def _arrange_credential(self, s: Session, trainee: User, mentor: User) -> None:
         """The rows a readiness panel's "ready" leaves, then the credential issued for them."""
@@ -787,6 +797,13 @@ FORMS = (
         (Field("active", FLAG),),
     ),
     Form(
+        "admin.new_provisioning_token",
+        "admin",
+        "/admin/provisioning",
+        lambda w: [("name", "Entra ID")],
+        (Field("name", LINE),),
+    ),
+    Form(
         "credentials.revoke",
         "admin",
         "/admin/credentials/revoke",
@@ -1039,6 +1056,7 @@ BUTTONS = (
     Form("accounts.logout", "trainee", "/logout", lambda w: []),
     Form("accounts.revoke_token", "trainee", "/account/tokens/{token}/revoke", lambda w: []),
     Form("admin.password_link", "admin", "/admin/users/{trainee2}/password-link", lambda w: []),
+    Form("admin.revoke_provisioning_token", "admin", "/admin/provisioning/{provisioning_token}/revoke", lambda w: []),
     Form("learning.withdraw", "trainee", "/lab-attempts/{submission}/withdraw", lambda w: []),
     Form("reviews.claim", "mentor", "/reviews/{submission}/claim", lambda w: []),
     Form("practicum.withdraw", "trainee", "/practicum/entries/{practice_entry}/withdraw", lambda w: []),
@@ -1053,8 +1071,10 @@ BUTTONS = (
 
 
 def test_every_form_of_the_app_is_listed(world):
-    posts = {
-        r.endpoint for r in world.app.url_map.iter_rules() if "POST" in r.methods and not r.rule.startswith("/api")
+    posts = {  # the API and SCIM (/scim/v2) take JSON from a token's holder, never a form
+        r.endpoint
+        for r in world.app.url_map.iter_rules()
+        if "POST" in r.methods and not r.rule.startswith(("/api", "/scim/"))
     }
     listed = {f.endpoint for f in FORMS + BUTTONS}
     assert posts - listed == set(), "a form nobody tries hostile input on"

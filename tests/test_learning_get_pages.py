@@ -24,6 +24,8 @@ IDS = {
     "talk_id": "talk_proposal",  # the trainee's proposal: they and the admin see and edit it, the others are refused
 }
 MADE_UP_SECRET = "not-a-calendar-feed-secret"  # /calendar/<secret>.ics: no feed has it, so 404
+# /scim/v2 answers a provisioning token only (401 to a person's session): its ids are text
+SCIM_IDS = {"name": "User", "schema_id": "urn:ietf:params:scim:schemas:core:2.0:User", "group_id": "1"}
 ATTEMPTS = {"learning.quiz_result": "quiz_attempt", "reviews.review": "submission"}
 
 
@@ -52,6 +54,8 @@ def get_pages(world: World, *, api: bool) -> list[str]:
                 return "checkout-bad-deploy"  # a drill scenario of the curriculum
             if name == "secret":
                 return MADE_UP_SECRET
+            if name in SCIM_IDS:
+                return SCIM_IDS[name]
             return world.welcome_token if name == "token" else str(world.ids[ids[name]])
 
         paths.append(re.sub(r"<(?:\w+:)?(\w+)>", fill, rule.rule))

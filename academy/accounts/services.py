@@ -154,9 +154,9 @@ def set_roles(session: Session, user: User, roles: Iterable[str], *, provider: s
     )
 
 
-def update_profile(session: Session, user: User, *, display_name: str) -> None:
+def update_profile(session: Session, user: User, *, display_name: str, provider: str | None = None) -> None:
     if display_name.strip() != user.display_name:
-        audit.record(session, "user.updated", user.email, display_name=display_name.strip())
+        audit.record(session, "user.updated", user.email, display_name=display_name.strip(), **by(provider))
         user.display_name = display_name.strip()
         session.add(user)
 

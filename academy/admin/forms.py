@@ -80,3 +80,9 @@ class AssignMentorForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField("CSV file")
     text = TextAreaField("Or paste the rows", validators=[Optional(), Length(max=1_000_000)])
+
+
+class ProvisioningTokenForm(FlaskForm):
+    name = StringField(
+        "Identity provider", validators=[DataRequired("Name the identity provider."), Length(max=80), ONE_LINE]
+    )

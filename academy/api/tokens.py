@@ -131,13 +131,15 @@ def token_owner(session: Session, token: str) -> tuple[ApiToken, User]:
     return row, user
 
 
-def note_use(session: Session, engine, row: ApiToken, *, writing: bool) -> None:
-    """Record when a token was last used, at most every five minutes. A request that writes anyway does it
-    in its own transaction; a read does it in a short one of its own, so that reads never take a write lock."""
+def note_use(session: Session, engine, row, *, writing: bool) -> None:
+    """Record when a token (personal, or a provisioning token) was last used, at most every five minutes. A request
+    that writes anyway does it in its own transaction; a read does it in a short one of its own, so that reads
+    never take a write lock."""
     now = utcnow()
     if row.last_used_at is not None and now - row.last_used_at < timedelta(minutes=5):
         return
-    stamp = update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now)
+    table = type(row)
+    stamp = update(table).where(table.id == row.id).values(last_used_at=now)
     if writing:
         session.exec(stamp)
         return

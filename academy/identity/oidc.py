@@ -143,7 +143,7 @@ def callback():
         email = (claims or {}).get("email")
         email = email if isinstance(email, str) else None
         audit.record_coalesced(
-            s, "login.oidc_refused", (email or "")[:200] or None, via=provider_name(), reason=str(refusal)
+            s, "login.oidc_refused", email or None, via=provider_name(), reason=str(refusal)
         )
         s.commit()
         return refused(str(refusal))

@@ -121,6 +121,7 @@ def demo_pages(app) -> dict[str, list[str]]:
             f"/admin/cohorts/{berlin}/import",
             "/admin/audit",
             "/admin/credentials",
+            "/admin/provisioning",
             "/surveys",
             "/api/docs",
             "/modules/no-such-module",
