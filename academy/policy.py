@@ -5,9 +5,10 @@ trainees in them; a mentor sees the trainees of the cohorts they serve and revie
 sees only their own work.
 """
 
+from collections.abc import Collection
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user, login_required
 from sqlmodel import select
 
@@ -196,3 +197,19 @@ def may_view_talk(user, talk) -> bool:
 def may_see_talk_decision(user, talk) -> bool:
     """Where a talk stands in the call for talks, and the organizers' comment: its proposer and the organizers."""
     return user.is_authenticated and (talk.proposed_by == user.id or may_organize_meetups(user))
+
+
+def passwords_off() -> bool:
+    """ACADEMY_PASSWORD_SIGN_IN=off: everyone signs in with the company's identity provider."""
+    return str(current_app.config.get("PASSWORD_SIGN_IN", "on")).strip().lower() == "off"
+
+
+def break_glass_admins() -> set[str]:
+    """The admin addresses that keep a password when passwords are off (ACADEMY_BREAK_GLASS_ADMINS); the identity
+    provider's provisioning never sees them, so that it cannot lock them out."""
+    return {e.strip().lower() for e in str(current_app.config.get("BREAK_GLASS_ADMINS") or "").split(",") if e.strip()}
+
+
+def may_sign_in_with_password(email: str, roles: Collection[str]) -> bool:
+    """With passwords off, only a break-glass address, and only while it is an admin's."""
+    return not passwords_off() or (email.strip().lower() in break_glass_admins() and "admin" in roles)

@@ -80,13 +80,16 @@ def test_a_known_verified_email_is_linked_on_first_sign_in_and_lands_on_the_role
     assert [r.target for r in audit_rows(sso, "user.identity_linked")] == ["ada@example.com"]
 
 
-def test_the_next_page_survives_the_round_trip(sso, staff, provider):
+def test_the_next_page_survives_the_round_trip_and_an_abandoned_ones_does_not(sso, staff, provider):
     staff.user("ada@example.com", "trainee")
     provider.set_user("sub-ada", email="ada@example.com", email_verified=True, groups=["sre-academy-trainees"])
     client = sso.test_client()
-    client.get("/login/oidc?next=/search")
-    answer = client.get(callback_path(provider.authorize(start(client), "sub-ada")))
-    assert answer.location == "/search"
+    client.get("/login/oidc?next=/catalogue")  # started, never finished
+    there = client.get("/login/oidc?next=/search").location
+    assert client.get(callback_path(provider.authorize(there, "sub-ada"))).location == "/search"
+    client.post("/logout")
+    client.get("/login/oidc?next=/catalogue")  # abandoned again; the next sign-in names no page
+    assert sign_in_as(client, provider, "sub-ada").location == "/learn"
 
 
 def test_an_unsafe_next_is_ignored(sso, staff, provider):
@@ -261,11 +264,13 @@ def test_the_code_is_exchanged_with_its_pkce_verifier(sso, staff, provider):
     assert exchange["grant_type"] == "authorization_code" and len(exchange["code_verifier"]) >= 43
 
 
-def test_a_cancelled_sign_in_at_the_provider_says_so(sso):
+def test_a_cancelled_sign_in_at_the_provider_says_so_in_its_own_words(sso):
     client = sso.test_client()
     state = parse_qs(urlsplit(start(client)).query)["state"][0]
-    answer = client.get(f"/login/oidc/callback?error=access_denied&error_description=The+user+said+no&state={state}")
-    assert answer.status_code == 400 and "The user said no" in answer.get_data(as_text=True)
+    answer = client.get(f"/login/oidc/callback?error=access_denied&error_description=Call+0800+now&state={state}")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "(access_denied)" in page
+    assert "0800" not in page  # the query string is anyone's to write: its words never reach the academy's page
 
 
 def test_a_provider_that_does_not_answer_is_a_clear_page_not_an_error(migrated):
@@ -317,7 +322,7 @@ def test_with_passwords_off_only_the_break_glass_admin_signs_in_with_one(passwor
     staff.user("ada@example.com", "admin", "mentor")
     client = passwordless.test_client()
     answer = sign_in(client, "ada@example.com")
-    assert answer.status_code == 401 and "passwords are turned off" in answer.get_data(as_text=True)
+    assert answer.status_code == 401 and "do not match one" in answer.get_data(as_text=True)
     assert 'value="ada@example.com"' in answer.get_data(as_text=True)  # what was typed stays
     assert client.get("/admin/").status_code == 302
     assert sign_in(client, "root@example.com").location == "/admin/"
@@ -326,7 +331,7 @@ def test_with_passwords_off_only_the_break_glass_admin_signs_in_with_one(passwor
 def test_a_break_glass_address_that_is_no_longer_an_admin_is_refused(passwordless):
     People(passwordless).user("root@example.com", "trainee")
     answer = sign_in(passwordless.test_client(), "root@example.com")
-    assert answer.status_code == 401 and "passwords are turned off" in answer.get_data(as_text=True)
+    assert answer.status_code == 401 and "do not match one" in answer.get_data(as_text=True)
 
 
 def test_with_passwords_off_the_page_leads_with_the_provider(passwordless):
@@ -360,6 +365,7 @@ def test_wrong_password_of_the_break_glass_admin_is_still_throttled(passwordless
         ),
         ({"OIDC_ROLE_MAP": "mentors=wizard"}, "unknown role 'wizard'"),
         ({"OIDC_ROLE_MAP": "mentors"}, "group=role pairs"),
+        ({"OIDC_ROLE_MAP": "it-admins=admin"}, "cannot give admin"),
         ({"OIDC_ROLE_MAP": "a=mentor,A=manager"}, "two roles"),
         ({"PASSWORD_SIGN_IN": "maybe"}, "on or off"),
         ({"PASSWORD_SIGN_IN": "off"}, "needs ACADEMY_OIDC_ISSUER"),
@@ -390,3 +396,75 @@ def test_whatever_comes_back_to_the_callback_is_a_clear_refusal(sso, query):
     answer = client.get(f"/login/oidc/callback?{query}")
     assert answer.status_code == 400
     assert client.get("/learn").status_code == 302
+
+
+def test_a_wrong_password_and_an_address_that_is_not_break_glass_get_the_same_answer(passwordless):
+    staff = People(passwordless)
+    staff.user("root@example.com", "admin")
+    staff.user("ada@example.com", "admin")
+    answers = [
+        sign_in(passwordless.test_client(), "root@example.com", "a wrong but long password"),
+        sign_in(passwordless.test_client(), "ada@example.com"),  # her right password: not a break-glass address
+        sign_in(passwordless.test_client(), "nobody@example.com"),
+    ]
+    errors = [a.get_data(as_text=True).split('role="alert">')[1].split("<")[0] for a in answers]
+    assert [a.status_code for a in answers] == [401, 401, 401] and len(set(errors)) == 1
+    assert [json.loads(r.detail or "{}") for r in audit_rows(passwordless, "login.succeeded")] == []
+
+
+def test_an_unknown_person_with_an_unverified_address_gets_no_account_even_when_accounts_are_made(migrated, provider):
+    provider.set_user("sub-new", email="new@example.com", email_verified=False, groups=["sre-academy-mentors"])
+    with own_app(migrated, **provider.settings(OIDC_CREATE_USERS="true")) as app:
+        answer = sign_in_as(app.test_client(), provider, "sub-new")
+        assert answer.status_code == 400 and "is verified" in answer.get_data(as_text=True)
+        with People(app).session() as s:
+            assert s.exec(select(User)).all() == []
+
+
+def test_with_the_groups_claim_set_empty_roles_stay_as_admins_set_them(migrated, provider):
+    provider.set_user("sub-ada", email="ada@example.com", email_verified=True)  # no groups at all
+    with own_app(migrated, **provider.settings(OIDC_GROUPS_CLAIM="")) as app:
+        person = People(app).user("ada@example.com", "mentor")
+        assert sign_in_as(app.test_client(), provider, "sub-ada").location == "/reviews"
+        with People(app).session() as s:
+            assert roles_of(s, person.id) == {"mentor"}
+
+
+def test_roles_of_a_person_that_provisioning_manages_are_not_changed_by_signing_in(sso, staff, provider):
+    person = staff.user("ada@example.com", "mentor")
+    with staff.session() as s:
+        user = s.get(User, person.id)
+        user.external_id = "00u-ada"  # SCIM knows her: its groups give her roles
+        s.add(user)
+        s.commit()
+    provider.set_user("sub-ada", email="ada@example.com", email_verified=True, groups=["sre-academy-trainees"])
+    assert sign_in_as(sso.test_client(), provider, "sub-ada").location == "/reviews"
+    with staff.session() as s:
+        assert roles_of(s, person.id) == {"mentor"}
+    assert audit_rows(sso, "user.roles_changed") == []
+
+
+def test_the_providers_sign_out_gets_the_id_token_as_a_hint(sso, staff, provider):
+    staff.user("ada@example.com", "trainee")
+    provider.set_user("sub-ada", email="ada@example.com", email_verified=True, groups=["sre-academy-trainees"])
+    client = sso.test_client()
+    sign_in_as(client, provider, "sub-ada")
+    client.post("/logout")
+    page = client.get("/login").get_data(as_text=True)
+    hint = page.split("id_token_hint=")[1].split('"')[0]
+    assert hint.count(".") == 2 and len(hint) > 100  # a JWT: header, claims, signature
+
+
+def test_a_provider_without_its_own_sign_out_is_not_offered(sso, staff, provider, monkeypatch):
+    from academy.identity import oidc
+
+    staff.user("ada@example.com", "trainee")
+    provider.set_user("sub-ada", email="ada@example.com", email_verified=True, groups=["sre-academy-trainees"])
+    client = sso.test_client()
+    sign_in_as(client, provider, "sub-ada")
+    with sso.app_context():
+        metadata = oidc.client().load_server_metadata()
+        monkeypatch.setitem(metadata, "end_session_endpoint", None)
+    client.post("/logout")
+    page = client.get("/login").get_data(as_text=True)
+    assert "Sign out of" not in page and "You have signed out." in page

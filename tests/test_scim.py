@@ -368,11 +368,12 @@ def test_delete_deactivates_keeps_the_history_and_scim_no_longer_knows_the_perso
     ]
 
 
-def test_a_creation_with_a_deleted_persons_address_brings_that_same_account_back(app, people, scim):
+def test_a_creation_with_a_deleted_persons_address_and_externalid_brings_that_same_account_back(app, people, scim):
     person = people.user("trainee@example.com", "trainee")
+    patch(scim, f"/Users/{person.id}", {"op": "add", "path": "externalId", "value": "00u-theo"})
     scim("DELETE", f"/Users/{person.id}")
 
-    revived = new_user(scim, "Trainee@example.com", displayName="Theo Back")
+    revived = new_user(scim, "Trainee@example.com", displayName="Theo Back", externalId="00u-theo")
 
     assert revived["id"] == str(person.id) and revived["active"] is True and revived["displayName"] == "Theo Back"
     user = account(app, "trainee@example.com")
@@ -382,6 +383,20 @@ def test_a_creation_with_a_deleted_persons_address_brings_that_same_account_back
         "user.reprovisioned",
         "user.reactivated",
     ]
+
+
+@pytest.mark.parametrize("sent", [{}, {"externalId": "00u-someone-new"}], ids=["no-externalid", "another-externalid"])
+def test_an_address_given_to_someone_new_does_not_bring_back_the_old_holders_account(app, people, scim, sent):
+    person = people.user("trainee@example.com", "trainee", "organizer")
+    patch(scim, f"/Users/{person.id}", {"op": "add", "path": "externalId", "value": "00u-theo"})
+    scim("DELETE", f"/Users/{person.id}")
+
+    response = scim("POST", "/Users", {"schemas": [USER], "userName": "trainee@example.com", **sent})
+
+    assert is_scim_error(response, 409, "uniqueness")
+    assert "kept history of a deleted user" in response.get_json()["detail"]
+    user = account(app, "trainee@example.com")
+    assert not user.is_active and user.deprovisioned_at is not None
 
 
 # ------------------------------------------------------------------ the token

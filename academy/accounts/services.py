@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from flask import current_app
@@ -101,13 +101,22 @@ def sign_in_throttled(session: Session, *, email: str, ip: str) -> bool:
     return by_account >= ACCOUNT_FAILURE_LIMIT or by_address >= ADDRESS_FAILURE_LIMIT
 
 
-def authenticate(session: Session, *, email: str, password: str, ip: str) -> User | None:
+def authenticate(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ip: str,
+    permitted: Callable[[str, frozenset[str]], bool] | None = None,
+) -> User | None:
     """The active user with this email and password, or None; either way the attempt is recorded.
-    An unknown email costs the same hashing work as a wrong password."""
+    An unknown email costs the same hashing work as a wrong password, and so does an account that `permitted`
+    (its email and roles) refuses a password sign-in: the answer and its time do not tell them apart."""
     email = User.normalise_email(email)[:254]
     user = user_by_email(session, email)
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     ok = check_password_hash(stored, password) and user is not None and user.is_active and bool(user.password_hash)
+    ok = ok and (permitted is None or permitted(user.email, roles_of(session, user.id)))
     session.add(LoginAttempt(email=email, ip=ip[:64], succeeded=ok))
     audit.record(session, "login.succeeded" if ok else "login.failed", email, actor=user.id if ok else None)
     return user if ok else None
@@ -149,9 +158,7 @@ def set_roles(session: Session, user: User, roles: Iterable[str], *, provider: s
     for role in before - roles:
         session.delete(session.get(UserRole, (user.id, role)))
     session.add_all(UserRole(user_id=user.id, role=role) for role in roles - before)
-    audit.record(
-        session, "user.roles_changed", user.email, before=sorted(before), after=sorted(roles), **by(provider)
-    )
+    audit.record(session, "user.roles_changed", user.email, before=sorted(before), after=sorted(roles), **by(provider))
 
 
 def update_profile(session: Session, user: User, *, display_name: str, provider: str | None = None) -> None:

@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from .. import audit, db
+from .. import audit, db, policy
 from ..api import tokens
 from ..credentials.queries import credentials_of
 from ..identity import oidc
@@ -16,7 +16,10 @@ from .services import AccountError
 
 bp = Blueprint("accounts", __name__)
 THROTTLED = "Too many sign-in attempts. For your safety, sign-in is paused for 15 minutes; try again after that."
-PASSWORDS_OFF = "This academy signs in with {name}: passwords are turned off, except for break-glass administrators."
+PASSWORDS_OFF = (
+    "This academy signs in with {name}. Passwords work only for its break-glass administrators, and this email and "
+    "password do not match one."
+)
 
 
 @bp.get("/")
@@ -40,16 +43,14 @@ def login():
         audit.record_coalesced(s, "login.throttled", User.normalise_email(form.email.data)[:200])
         s.commit()
         return render_template("accounts/login.html", form=form, error=THROTTLED), 429
-    passwords_off = PASSWORDS_OFF.format(name=oidc.provider_name())
-    if not oidc.may_use_password(form.email.data):
-        return render_template("accounts/login.html", form=form, error=passwords_off), 401
-    user = services.authenticate(s, email=form.email.data, password=form.password.data, ip=ip)
+    permitted = policy.may_sign_in_with_password
+    user = services.authenticate(s, email=form.email.data, password=form.password.data, ip=ip, permitted=permitted)
     s.commit()
     if user is None:
         error = "That email and password do not match an active account."
+        if policy.passwords_off():  # one answer, whether the address is a break-glass admin's or not
+            error = PASSWORDS_OFF.format(name=oidc.provider_name())
         return render_template("accounts/login.html", form=form, error=error), 401
-    if oidc.passwords_off() and "admin" not in services.roles_of(s, user.id):  # a break-glass address, no longer admin
-        return render_template("accounts/login.html", form=form, error=passwords_off), 401
     account = start_session(s, user)
     return redirect(safe_next(request.args.get("next")) or home_url(account))
 

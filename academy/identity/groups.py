@@ -26,6 +26,8 @@ def parse_role_map(text: str | None) -> dict[str, str]:
             raise ValueError(f"ACADEMY_OIDC_ROLE_MAP takes group=role pairs separated by commas, not {pair.strip()!r}")
         if role not in ROLES:
             raise ValueError(f"ACADEMY_OIDC_ROLE_MAP gives the unknown role {role!r}; the roles are {', '.join(ROLES)}")
+        if role == "admin":  # a group anyone at the provider can name must not make admins, nor unmake break-glass ones
+            raise ValueError("ACADEMY_OIDC_ROLE_MAP cannot give admin: admins are made in the academy's administration")
         if mapping.get(group, role) != role:
             raise ValueError(f"ACADEMY_OIDC_ROLE_MAP gives the group {group!r} two roles; give each group one")
         mapping[group] = role

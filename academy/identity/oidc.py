@@ -7,6 +7,7 @@ session, revocable and throttled as every other.
 """
 
 import logging
+import re
 from urllib.parse import urlencode, urlsplit
 
 from authlib.common.errors import AuthlibBaseError
@@ -15,8 +16,9 @@ from flask import Blueprint, Flask, current_app, redirect, render_template, requ
 from flask_login import current_user
 from joserfc.errors import JoseError
 from requests import RequestException
+from sqlalchemy.exc import IntegrityError
 
-from .. import audit, db
+from .. import audit, db, policy
 from ..accounts.auth import home_url, safe_next, start_session
 from ..accounts.forms import LoginForm
 from ..links import external_url
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 CLIENT = "academy.oidc"
 DEFAULT_SCOPES = "openid email profile"
 DEFAULT_NAME = "your company account"
+MAX_KEPT_ID_TOKEN = 2000  # characters: kept in the session cookie (4 KB in all) only when it fits easily
+CODE = re.compile(r"[A-Za-z_]{1,40}")
 FAILURES = (AuthlibBaseError, JoseError, RequestException, KeyError, TypeError, ValueError)
 
 
@@ -37,19 +41,6 @@ def configured(app: Flask | None = None) -> bool:
 
 def provider_name() -> str:
     return (current_app.config.get("OIDC_NAME") or DEFAULT_NAME).strip()
-
-
-def passwords_off() -> bool:
-    return str(current_app.config.get("PASSWORD_SIGN_IN", "on")).strip().lower() == "off"
-
-
-def break_glass_admins() -> set[str]:
-    return {e.strip().lower() for e in str(current_app.config.get("BREAK_GLASS_ADMINS") or "").split(",") if e.strip()}
-
-
-def may_use_password(email: str) -> bool:
-    """With passwords off, only the break-glass admins named in the settings sign in with one."""
-    return not passwords_off() or email.strip().lower() in break_glass_admins()
 
 
 def check_settings(config) -> None:
@@ -80,7 +71,7 @@ def check_settings(config) -> None:
 def init_app(app: Flask) -> None:
     check_settings(app.config)
     app.jinja_env.globals.update(
-        company_sign_in=lambda: provider_name() if configured() else None, passwords_off=passwords_off
+        company_sign_in=lambda: provider_name() if configured() else None, passwords_off=policy.passwords_off
     )
     if not configured(app):
         return
@@ -107,7 +98,8 @@ def provider() -> Provider:
         issuer=client().load_server_metadata()["issuer"],
         name=provider_name(),
         role_map=parse_role_map(config.get("OIDC_ROLE_MAP")),
-        groups_claim=(config.get("OIDC_GROUPS_CLAIM") or "groups").strip() or None,
+        # set empty, roles stay with the academy's admins (and provisioning): no claim is read
+        groups_claim=str(config.get("OIDC_GROUPS_CLAIM", "groups")).strip() or None,
         create_users=str(config.get("OIDC_CREATE_USERS", "")).strip().lower() in ("1", "true", "yes", "on"),
     )
 
@@ -118,6 +110,7 @@ def start():
         return redirect(url_for("accounts.login"))
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
+    session.pop("oidc_next", None)  # an earlier, abandoned sign-in's page is not this one's
     if target := safe_next(request.args.get("next")):
         session["oidc_next"] = target
     try:
@@ -142,9 +135,7 @@ def callback():
         s.rollback()
         email = (claims or {}).get("email")
         email = email if isinstance(email, str) else None
-        audit.record_coalesced(
-            s, "login.oidc_refused", email or None, via=provider_name(), reason=str(refusal)
-        )
+        audit.record_coalesced(s, "login.oidc_refused", email or None, via=provider_name(), reason=str(refusal))
         s.commit()
         return refused(str(refusal))
     except FAILURES as error:
@@ -154,17 +145,24 @@ def callback():
             f"The sign-in with {provider_name()} did not complete ({describe(error)}). Nothing was changed; try again."
         )
     audit.record(s, "login.succeeded", user.email, actor=user.id, via=provider_name())
-    s.commit()
+    try:
+        s.commit()
+    except IntegrityError:  # the same person's first sign-in, twice at once: the other one linked or made them
+        s.rollback()
+        return refused(f"The sign-in with {provider_name()} did not complete. Nothing was changed; try again.")
     target = session.pop("oidc_next", None)
     account = start_session(s, user)
     session["signed_in_with"] = "oidc"
+    if len(token.get("id_token") or "") <= MAX_KEPT_ID_TOKEN:  # the provider's sign-out asks for it as a hint
+        session["oidc_id_token"] = token["id_token"]
     return redirect(target or home_url(account))
 
 
 def describe(error: Exception) -> str:
-    """A refusal's reason in a few words: what Authlib or the provider said, not a stack trace."""
-    words = getattr(error, "description", None) or getattr(error, "error", None) or type(error).__name__
-    return " ".join(str(words).split())[:160]
+    """A refusal's reason as a short code (Authlib's or the provider's, e.g. access_denied), never the text that
+    came with it: the callback's query string is anyone's to write, and the page is the academy's."""
+    code = getattr(error, "error", None) or type(error).__name__
+    return code if isinstance(code, str) and CODE.fullmatch(code) else "refused"
 
 
 def refused(message: str, status: int = 400):
@@ -185,4 +183,6 @@ def sign_out_url() -> str | None:
         "client_id": current_app.config["OIDC_CLIENT_ID"],
         "post_logout_redirect_uri": external_url("accounts.login"),
     }
+    if hint := session.get("oidc_id_token"):
+        query["id_token_hint"] = hint
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(query)}"

@@ -15,6 +15,7 @@ from .. import audit
 from ..accounts.services import create_user, set_active, update_profile
 from ..inputs import id_or_none, is_email
 from ..models import ScimGroup, ScimGroupMember, User, utcnow
+from ..policy import break_glass_admins
 from . import queries
 from .groups import follow_groups, role_map
 from .scim_schema import Group as GroupResource
@@ -87,10 +88,16 @@ def group_state_of(resource: GroupResource) -> GroupState:
 
 def provision_user(session: Session, person: Person, *, provider: str) -> User:
     """A new account without password or roles (groups give roles); or, when the provider deleted the holder of
-    this address before, that same account back, with its history."""
+    this address before and sends the same externalId again, that same account back, with its history. An address
+    given to someone new (another externalId, or none) does not bring back the old holder's account."""
     holder = queries.user_by_user_name(session, person.email)
-    if holder is not None and holder.deprovisioned_at is None:
-        raise UniquenessException(detail=f"A user with the userName {person.email} exists already (id {holder.id}).")
+    if holder is not None and (holder.deprovisioned_at is None or holder.email in break_glass_admins()):
+        raise UniquenessException(detail=f"A user with the userName {person.email} exists already.")
+    if holder is not None and (holder.external_id is None or holder.external_id != person.external_id):
+        raise UniquenessException(
+            detail=f"The userName {person.email} belongs to the kept history of a deleted user; the same person comes "
+            "back with their own externalId. Someone new needs another address."
+        )
     if holder is not None:
         holder.deprovisioned_at = None
         audit.record(session, "user.reprovisioned", holder.email, provider=provider)

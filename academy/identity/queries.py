@@ -1,7 +1,8 @@
 """Reads for provisioning: the users and groups /scim/v2 answers with, and the admin page's tokens.
 
 A person the identity provider deleted (`deprovisioned_at`) is kept with their history, but SCIM no longer knows
-them: they are in no answer, as if gone.
+them: they are in no answer, as if gone. Nor does it know the break-glass admins (ACADEMY_BREAK_GLASS_ADMINS): the
+provider must not be able to lock out the accounts kept for when it fails.
 """
 
 from collections.abc import Iterable
@@ -12,6 +13,7 @@ from sqlmodel import Session, select
 
 from ..inputs import id_or_none
 from ..models import ProvisioningToken, ScimGroup, ScimGroupMember, User
+from ..policy import break_glass_admins
 from .scim_filters import Columns
 
 
@@ -73,10 +75,14 @@ def _page(session: Session, query, order, *, start: int, count: int) -> tuple[in
     return total, list(session.exec(query.order_by(order).offset(start - 1).limit(count)).all())
 
 
+def known_to_scim() -> ColumnElement[bool]:
+    return User.deprovisioned_at.is_(None) & User.email.not_in(sorted(break_glass_admins()))
+
+
 def users_page(
     session: Session, *, condition: ColumnElement[bool] | None, start: int, count: int
 ) -> tuple[int, list[tuple[User, list[ScimGroup]]]]:
-    query = select(User).where(User.deprovisioned_at.is_(None))
+    query = select(User).where(known_to_scim())
     if condition is not None:
         query = query.where(condition)
     total, users = _page(session, query, User.id, start=start, count=count)
@@ -88,7 +94,8 @@ def scim_user(session: Session, raw_id: str) -> User | None:
     """The user with this SCIM id, unless the identity provider deleted them."""
     user_id = id_or_none(raw_id)
     user = session.get(User, user_id) if user_id is not None else None
-    return user if user is not None and user.deprovisioned_at is None else None
+    known = user is not None and user.deprovisioned_at is None and user.email not in break_glass_admins()
+    return user if known else None
 
 
 def user_by_user_name(session: Session, email: str) -> User | None:
@@ -163,7 +170,7 @@ def live_user_ids(session: Session, user_ids: Iterable[int]) -> set[int]:
     ids, found = sorted(user_ids), set()
     for start in range(0, len(ids), 1000):  # SQLite takes a bounded number of parameters in one query
         chunk = ids[start : start + 1000]
-        found |= set(session.exec(select(User.id).where(User.id.in_(chunk), User.deprovisioned_at.is_(None))).all())
+        found |= set(session.exec(select(User.id).where(User.id.in_(chunk), known_to_scim())).all())
     return found
 
 
@@ -175,3 +182,13 @@ def provisioning_tokens(session: Session) -> list[tuple[ProvisioningToken, str |
         .order_by(ProvisioningToken.revoked_at.is_not(None), ProvisioningToken.created_at.desc())
     )
     return list(session.exec(query).all())
+
+
+def provisioned(session: Session, user: User) -> bool:
+    """SCIM manages this person (an externalId, or a group): their roles follow its groups, not the sign-in's."""
+    if user.external_id is not None:
+        return True
+    return (
+        session.exec(select(ScimGroupMember.user_id).where(ScimGroupMember.user_id == user.id).limit(1)).first()
+        is not None
+    )

@@ -14,6 +14,7 @@ from .. import audit
 from ..accounts.services import AccountError, create_user, user_by_email
 from ..models import ExternalIdentity, User, utcnow
 from .groups import follow_groups, roles_from_groups
+from .queries import provisioned
 
 MAX_CLAIM = 255
 
@@ -51,10 +52,9 @@ def account_for(session: Session, claims: Mapping, provider: Provider) -> User:
         raise SignInRefused("This account is deactivated. Ask an administrator if you should still have access.")
     identity.last_sign_in_at = utcnow()
     session.add(identity)
-    if provider.groups_claim:
-        follow_groups(
-            session, user, groups_of(claims, provider.groups_claim), mapping=provider.role_map, provider=provider.name
-        )
+    if provider.groups_claim and not provisioned(session, user):  # one source of roles: SCIM's groups come first
+        groups = groups_of(claims, provider.groups_claim)
+        follow_groups(session, user, groups, mapping=provider.role_map, provider=provider.name)
     return user
 
 
