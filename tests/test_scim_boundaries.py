@@ -58,3 +58,9 @@ def test_the_break_glass_admins_are_unknown_to_provisioning(app, people, scim):
 def test_a_provisioning_token_opens_nothing_outside_scim(app, scim, path):
     answer = app.test_client().get(path, headers={"Authorization": f"Bearer {scim.token}"})
     assert answer.status_code == 401
+
+
+def test_a_break_glass_address_sent_again_is_refused_without_its_id(app, people, scim):
+    root = people.user("root@example.com", "admin")
+    response = scim("POST", "/Users", {"schemas": [USER], "userName": "root@example.com"})
+    assert is_scim_error(response, 409, "uniqueness") and f"id {root.id}" not in response.get_json()["detail"]

@@ -91,8 +91,10 @@ def provision_user(session: Session, person: Person, *, provider: str) -> User:
     this address before and sends the same externalId again, that same account back, with its history. An address
     given to someone new (another externalId, or none) does not bring back the old holder's account."""
     holder = queries.user_by_user_name(session, person.email)
-    if holder is not None and (holder.deprovisioned_at is None or holder.email in break_glass_admins()):
+    if holder is not None and holder.email in break_glass_admins():  # out of SCIM's reach: not even its id
         raise UniquenessException(detail=f"A user with the userName {person.email} exists already.")
+    if holder is not None and holder.deprovisioned_at is None:
+        raise UniquenessException(detail=f"A user with the userName {person.email} exists already (id {holder.id}).")
     if holder is not None and (holder.external_id is None or holder.external_id != person.external_id):
         raise UniquenessException(
             detail=f"The userName {person.email} belongs to the kept history of a deleted user; the same person comes "
