@@ -142,9 +142,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         may_run_surveys=policy.may_run_surveys,
     )
     local_time.init_app(app)  # `when`: every time on a page, in the reader's time zone
-    from .navigation import navigation_counts
+    from .navigation import navigation_counts, site_header
 
     app.context_processor(navigation_counts)
+    app.jinja_env.globals["site_header"] = site_header
     app.jinja_env.globals["timedelta"] = timedelta
     return app
 

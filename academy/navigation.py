@@ -4,13 +4,19 @@ unread notifications, a mentor's review queue, the survey rounds they were asked
 
 The statement is built once per process with bound parameters (nothing about a person is kept between requests);
 a page that changed something before it renders reads the numbers again.
+
+The header that shows them is drawn once per process for each page, set of roles and numbers, and kept: it depends
+on nothing else, so it is never stale; only the sign-out form's CSRF token is put in on each request.
 """
 
 from datetime import date
 from functools import cache
 
-from flask import g, request
+from flask import current_app, g, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
+from markupsafe import Markup
 from sqlalchemy import Date, Integer, bindparam, case, exists, select
 from sqlmodel import Session
 
@@ -20,6 +26,9 @@ from .reviews.queries import queue_count
 from .surveys.queries import survey_counts
 
 READS = {"GET", "HEAD"}
+COUNTS = ("unread_notifications", "review_queue_count", "surveys_asked", "surveys_waiting")
+SLOT = "@@sign-out-form-slot@@"  # where a kept header takes this request's CSRF token
+KEPT_HEADERS = 4096  # per process; past it, the kept headers are dropped and drawn again
 
 
 @cache
@@ -79,3 +88,20 @@ def navigation_counts() -> dict:
 
     rows = read_reader(db.session(), current_user.id, installation_today())
     return counts_of(rows[0]) if rows else {}
+
+
+@pass_context
+def site_header(context) -> Markup:
+    """The page's header (templates/_site_header.html) for this reader, from those kept by what it shows."""
+    signed_in = current_user.is_authenticated
+    counts = {name: context.get(name) for name in COUNTS}
+    key = (request.script_root, request.endpoint, signed_in and frozenset(current_user.roles), *counts.values())
+    kept = current_app.extensions.setdefault("academy.site_headers", {})
+    drawn = kept.get(key)
+    if drawn is None:
+        if len(kept) >= KEPT_HEADERS:
+            kept.clear()
+        shown = {name: value for name, value in counts.items() if value is not None}
+        drawn = kept[key] = render_template("_site_header.html", sign_out_token=SLOT, **shown)
+    # our template's output, escaped when drawn; the token is URL-safe base64
+    return Markup(drawn.replace(SLOT, generate_csrf()) if signed_in else drawn)  # noqa: S704

@@ -2,12 +2,13 @@
 is still theirs, and the navigation's numbers), and no new cookie unless the session changed. Revocation stays
 immediate: the statement runs on every request."""
 
+import re
 import time
 
 import pytest
 
 from academy.models import LabAttempt, Notification
-from tests.conftest import client_of
+from tests.conftest import PASSWORD, client_of
 from tests.test_query_counts import Statements
 
 
@@ -83,3 +84,82 @@ def test_signing_out_still_ends_every_copy_of_the_session_on_its_next_request(ap
     assert copy.get("/search").status_code == 200
     client.post("/logout")
     assert copy.get("/search").status_code == 302
+
+
+def header_renders(app):
+    """Counts how often the header template is drawn (not taken from those kept)."""
+    from flask import template_rendered
+
+    drawn = []
+
+    def seen(sender, template, context, **extra):
+        if template.name == "_site_header.html":
+            drawn.append(context.get("request").endpoint)
+
+    template_rendered.connect(seen, app, weak=False)
+    return drawn
+
+
+def header_of(page: str) -> str:
+    return page.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
+
+
+def tokenless(header: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", header)
+
+
+def test_the_header_is_drawn_once_for_each_page_roles_and_numbers_and_kept(app, academy, people):
+    drawn = header_renders(app)
+    trainee, other = client_of(app, academy.trainee), client_of(app, academy.trainee2)
+    first = tokenless(header_of(trainee.get("/search").get_data(as_text=True)))
+    assert tokenless(header_of(other.get("/search").get_data(as_text=True))) == first  # same roles, numbers, page
+    assert tokenless(header_of(trainee.get("/search").get_data(as_text=True))) == first
+    assert drawn.count("catalogue.search") == 1
+    learn = trainee.get("/learn").get_data(as_text=True)
+    assert 'href="/learn" aria-current="page"' in header_of(learn)  # another page: its own header
+    assert 'aria-current="page"' not in first.split("Learning path")[0].rsplit("<a", 1)[1]
+    assert drawn.count("learning.path") == 1
+    admin = header_of(client_of(app, academy.admin).get("/search").get_data(as_text=True))  # the same numbers
+    assert "Administration" in admin and "Administration" not in first  # other roles: another header
+
+
+def test_a_kept_header_never_shows_old_numbers_or_roles(app, academy, people):
+    client = client_of(app, academy.trainee)
+    assert "unread" not in header_of(client.get("/search").get_data(as_text=True))
+    with people.session() as s:
+        s.add(Notification(user_id=academy.trainee.id, message="new", link="/learn"))
+        s.commit()
+    assert '<span class="badge">1<span class="visually-hidden"> unread' in header_of(
+        client.get("/search").get_data(as_text=True)
+    )
+    from academy.accounts.services import set_roles
+    from academy.models import User
+
+    with app.app_context(), people.session() as s:
+        set_roles(s, s.get(User, academy.trainee.id), ["trainee", "mentor"])
+        s.commit()
+    assert "Review queue (0)" in header_of(client.get("/search").get_data(as_text=True))  # the next page knows
+
+
+def test_the_sign_out_form_of_a_kept_header_carries_this_sessions_token(migrated):
+    from tests.conftest import People, empty_tables, make_app
+    from tests.test_security import csrf_token
+
+    app = make_app(migrated, WTF_CSRF_ENABLED=True)
+    empty_tables(app.extensions["academy.engine"])
+    people = People(app)
+    for email in ("a@example.com", "b@example.com"):
+        people.user(email, "trainee")
+    clients = {}
+    for email in ("a@example.com", "b@example.com"):
+        client = clients[email] = app.test_client()
+        token = csrf_token(client, "/login")
+        signed_in = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        assert signed_in.status_code == 302
+    a, b = (header_of(clients[e].get("/search").get_data(as_text=True)) for e in clients)
+    token_of = lambda header: header.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]  # noqa: E731
+    assert token_of(a) != token_of(b) and "@@" not in a
+    assert clients["a@example.com"].post("/logout", data={"csrf_token": token_of(b)}).status_code == 400  # not a's
+    assert clients["a@example.com"].post("/logout", data={"csrf_token": token_of(a)}).status_code == 302
+    assert clients["a@example.com"].get("/search").status_code == 302  # signed out
+    app.extensions["academy.engine"].dispose()
