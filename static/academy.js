@@ -27,10 +27,10 @@ document.addEventListener("click", (event) => {
   const menu = document.querySelector("details.nav-menu[open]");
   if (menu && !menu.contains(event.target)) menu.open = false;
 });
-// On a narrow screen the module's table of contents stands above the text: folded, so the module starts with its
-// title instead of a long list of links.
-const toc = document.querySelector(".toc details[open]");
-if (toc && window.matchMedia("(max-width: 860px)").matches) toc.open = false;
+// The module's table of contents comes folded: on a narrow screen it stands above the text, which then starts with
+// its title instead of a long list of links. Beside the text, on a wide screen, it is opened; the text does not move.
+const toc = document.querySelector(".toc details");
+if (toc && window.matchMedia("(min-width: 861px)").matches) toc.open = true;
 // A form that came back refused starts with its error summary: focused, so that the page opens where the form is
 // (and a screen reader reads what went wrong), however far down a long module page it sits.
 const errorSummary = document.querySelector("[data-error-summary]");

@@ -43,6 +43,8 @@ def test_module_page_shows_content_toc_and_prerequisites(app, client):
     assert f'href="#{module.toc[0].anchor}"' in html
     assert f'href="/modules/{prerequisite.id}"' in html
     assert 'href="/catalogue"' in html  # a way back
+    toc = html.split('<aside class="toc"', 1)[1]
+    assert "<details>" in toc.split("</summary>", 1)[0]  # folded as drawn: academy.js opens it beside the text only
 
 
 def test_unknown_module_is_a_friendly_404(client):
