@@ -26,21 +26,27 @@ class Page:
     name: str
     path: str
     who: str | None  # whose session or token asks: trainee, mentor, manager, manager-token; None: nobody
-    min_throughput: float | None  # target: share of the baseline's requests/s; None: no target set
-    reference: bool = False  # measured to show what any page of its kind can reach at best; no target
+    min_throughput: float | dict[str, float] | None  # share of the baseline's requests/s (per database); None: none
+    reference: bool = False  # one of the floors, which show what any page of its kind can reach at best
+
+    def target(self, database: str) -> float | None:
+        if isinstance(self.min_throughput, dict):
+            return self.min_throughput.get(database)
+        return self.min_throughput
 
 
+# The targets of issue 21 (issue 8's were higher: 0.5, 0.3, 0.3, 0.2 and 0.1, with no target for the floor).
 PAGES = (
     Page("/healthz (baseline)", "/healthz", None, None),
-    # Two floors, no targets: what one database round trip costs, and what every signed-in page pays before
-    # its own work (the session checked in the database, the navigation counts, the layout).
+    # Two floors: what one database round trip costs (no target), and what every signed-in page pays before its
+    # own work (the session checked in the database, the navigation counts, the layout).
     Page("reference: one database query", "/readyz", None, None, reference=True),
-    Page("reference: smallest signed-in page", "/search", "trainee", None, reference=True),
-    Page("module page", "/modules/{module_id}", "trainee", 0.5),
-    Page("learning path", "/learn", "trainee", 0.3),
-    Page("review queue", "/reviews", "mentor", 0.3),
-    Page("cohort page (40 trainees)", "/cohorts/{cohort_id}", "manager", 0.2),
-    Page("cohort CSV export", "/cohorts/{cohort_id}/progress.csv", "manager", 0.1),
+    Page("signed-in floor: smallest signed-in page", "/search", "trainee", {"sqlite": 0.45, "postgresql": 0.35}, True),
+    Page("module page", "/modules/{module_id}", "trainee", 0.25),
+    Page("learning path", "/learn", "trainee", 0.2),
+    Page("review queue", "/reviews", "mentor", 0.2),
+    Page("cohort page (40 trainees)", "/cohorts/{cohort_id}", "manager", 0.1),
+    Page("cohort CSV export", "/cohorts/{cohort_id}/progress.csv", "manager", 0.05),
     Page("API cohort progress", "/api/v1/cohorts/{cohort_id}/progress", "manager-token", None),
 )
 

@@ -108,7 +108,7 @@ def profile_misses(run: report.DatabaseRun, env: dict, token: str, requests: int
     found = []
     who = {"trainee": run.subjects.trainee, "mentor": run.subjects.mentor, "manager": run.subjects.manager}
     for m in run.measured:
-        if not report.misses(m, run.baseline):
+        if not report.misses(m, run.baseline, run.database.kind):
             continue
         log(f"Profiling {m.path}...")
         credentials = ["--token", token] if m.page.who == "manager-token" else ["--email", who[m.page.who]]
