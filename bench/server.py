@@ -84,8 +84,10 @@ def catalogue(env: dict[str, str]) -> list[dict]:
     return [module for track in listing["tracks"] for module in track["modules"]]
 
 
-def api_token(env: dict[str, str], email: str) -> str:
-    return flask_academy(env, "token", "create", email, "--name", "bench").strip().splitlines()[-1]
+def api_token(env: dict[str, str], email: str, scope: str = "read") -> str:
+    """A token made as people make theirs: read-only unless asked (a mentor's decisions need "write")."""
+    answer = flask_academy(env, "token", "create", email, "--name", "bench", "--scope", scope)
+    return answer.strip().splitlines()[-1]
 
 
 def free_port() -> int:

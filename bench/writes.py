@@ -42,7 +42,7 @@ def plan(engine: Engine, env: dict, base_url: str, modules: list[dict], today: d
             for _mentor, group in people
             for t in group
         ],
-        "mentors": [{**mentor, "token": api_token(env, mentor["email"])} for mentor, _ in people],
+        "mentors": [{**mentor, "token": api_token(env, mentor["email"], scope="write")} for mentor, _ in people],
         "cohorts": chosen,
     }
 
