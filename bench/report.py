@@ -89,7 +89,8 @@ def floors(run: DatabaseRun) -> list[str]:
     q, _ = ratios(query, run.baseline)
     f, _ = ratios(signed_in, run.baseline)
     return [
-        f"Floors: one database query and nothing else (`/readyz`) reached {q:.2f} of the baseline's requests/s; the "
+        f"Floors: the readiness check (`/readyz`: the database asked twice, no session, no template) reached {q:.2f} "
+        f"of the baseline's requests/s; the "
         f"smallest signed-in page (`/search` without a query: the session checked in the database, the navigation "
         f"counts and the layout, no work of its own) reached {f:.2f}. Every signed-in page pays that floor before "
         f"its own work, so no signed-in page of this app can reach a higher ratio than {f:.2f} in this run.",
