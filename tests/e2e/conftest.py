@@ -96,7 +96,9 @@ def keep_screenshot(page, name: str) -> str:
     name = f"{(page.viewport_size or {}).get('width', 0)}-{name}"
     folder = SCREENSHOTS / slug(current_test())
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    # a whole long page (a module is 18,000 px tall on a phone) can take longer than the 10 s other steps get when
+    # both cores are busy: three screenshots timed out in one run of the suite beside another
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True, timeout=30_000)
     return name
 
 
