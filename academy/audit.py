@@ -82,8 +82,8 @@ def record_coalesced(session: Session, action: str, target: str | None = None, *
 
 
 def record_now(action: str, target: str | None = None, **detail) -> None:
+    db.will_write()  # a refused GET records too; whatever the request had not committed is let go
     session = db.session()
-    session.rollback()
     record_coalesced(session, action, target, **detail)
     session.commit()
 

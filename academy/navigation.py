@@ -3,7 +3,8 @@ roles (accounts/auth.py asks it on every request, since sessions are revocable),
 unread notifications, a mentor's review queue, the survey rounds they were asked to answer and those still waiting.
 
 The statement is built once per process with bound parameters (nothing about a person is kept between requests);
-a page that changed something before it renders reads the numbers again.
+on PostgreSQL it is prepared on each connection and planned once. A page that changed something before it renders
+reads the numbers again.
 
 The header that shows them is drawn once per process for each page, set of roles and numbers, and kept: it depends
 on nothing else, so it is never stale; only the sign-out form's CSRF token is put in on each request.
@@ -18,6 +19,8 @@ from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import Date, Integer, bindparam, case, exists, select
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlmodel import Session
 
 from .models import User, UserRole
@@ -32,11 +35,11 @@ KEPT_HEADERS = 4096  # per process; past it, the kept headers are dropped and dr
 
 
 @cache
-def reader_statement():
+def reader_statement(constants_inline: bool = False):
     reader, today = bindparam("reader", type_=Integer), bindparam("today", type_=Date)
     mentor = exists().where(UserRole.user_id == reader, UserRole.role == "mentor")
     asked, waiting = survey_counts(reader, today)
-    return (
+    statement = (
         select(
             User.id,
             User.email,
@@ -53,11 +56,22 @@ def reader_statement():
         .outerjoin(UserRole, UserRole.user_id == User.id)
         .where(User.id == reader)
     )
+    if not constants_inline:
+        return statement
+    # PostgreSQL: the constants ('mentor', 'submitted') written into the SQL, so that only the reader and the day
+    # vary and the server keeps one plan for the prepared statement instead of planning it on every request
+    return replacement_traverse(statement, {}, lambda e: e.render_literal_execute() if _constant(e) else None)
+
+
+def _constant(element) -> bool:
+    return isinstance(element, BindParameter) and element.key not in ("reader", "today")
 
 
 def read_reader(session: Session, user_id: int, today: date) -> list:
     """One row per role (one with role None for a person without any), each with the person and the counts."""
-    return session.connection().execute(reader_statement(), {"reader": user_id, "today": today}).all()
+    connection = session.connection()
+    statement = reader_statement(connection.dialect.name == "postgresql")
+    return connection.execute(statement, {"reader": user_id, "today": today}).all()
 
 
 def counts_of(row) -> dict:

@@ -143,7 +143,7 @@ def note_use(session: Session, engine, row, *, writing: bool) -> None:
     if writing:
         session.exec(stamp)
         return
-    with Session(engine) as own:
+    with Session(engine.execution_options(sqlite_immediate=True)) as own:  # a GET's own session may write
         own.exec(stamp)
         own.commit()
 

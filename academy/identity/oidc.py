@@ -124,6 +124,7 @@ def start():
 def callback():
     if not configured():
         return redirect(url_for("accounts.login"))
+    db.will_write()  # a GET that links or makes an account and records the sign-in
     s, claims = db.session(), None
     try:
         token = client().authorize_access_token()
