@@ -11,13 +11,14 @@ import sqlite3
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func
 from sqlmodel import Session, select
 
-from academy import migrate
+from academy import db, migrate
 from academy.models import Attachment, LabAttempt
 from tests.conftest import People, make_app, sign_in
 
@@ -142,6 +143,19 @@ def test_postgres_stopped_mid_run_gives_503s_then_recovers_without_a_restart(thr
     assert client.get("/learn").status_code == 200
     attempts, files = counts(throwaway_postgres.url)
     assert files == attempts, "every stored attempt has its file: nothing half-written"
+    app.extensions["academy.engine"].dispose()
+
+
+def test_after_a_restart_of_postgres_a_pooled_connection_idle_a_while_is_replaced_before_a_request_meets_it(
+    throwaway_postgres, monkeypatch
+):
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.2)  # the pool asks an idle connection before handing it out
+    app, client = academy_on(throwaway_postgres.url)
+    assert client.get("/learn").status_code == 200
+    throwaway_postgres.stop()
+    throwaway_postgres.start()  # every pooled connection is now to a server that is gone
+    time.sleep(0.3)
+    assert client.get("/learn").status_code == 200, "the idle connection was pinged and replaced"
     app.extensions["academy.engine"].dispose()
 
 
