@@ -105,8 +105,8 @@ def _lower(value):
 
 
 def _sqlite_on_begin(connection):
-    """Reads start a deferred transaction (the request session's of a GET, one that cannot write); anything that may
-    write takes the write lock up front, so that it waits for its turn (busy timeout) instead of failing when it
+    """Reads start a deferred transaction (on the read engine's connections, one that cannot write); anything that
+    may write takes the write lock up front, so that it waits for its turn (busy timeout) instead of failing when it
     upgrades."""
     options = connection.get_execution_options()
     if options.get("sqlite_immediate"):
@@ -126,7 +126,7 @@ def request_reads() -> bool:
 
 def will_write() -> None:
     """Call in a GET before it writes through the request's session (an OpenID Connect callback): the read-only
-    transaction it may have read in so far ends, and the next one can write (on SQLite, taking the lock up front)."""
+    session it may have read in so far is closed, and the next one can write (on SQLite, taking the lock up front)."""
     g.db_will_write = True
     _close_session(None)
 

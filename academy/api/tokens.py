@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session, select, update
 
-from .. import audit
+from .. import audit, db
 from ..models import TOKEN_SCOPES, ApiToken, User, utcnow
 
 PREFIX = "sra_"
@@ -131,10 +131,10 @@ def token_owner(session: Session, token: str) -> tuple[ApiToken, User]:
     return row, user
 
 
-def note_use(session: Session, engine, row, *, writing: bool) -> None:
+def note_use(session: Session, row, *, writing: bool) -> None:
     """Record when a token (personal, or a provisioning token) was last used, at most every five minutes. A request
-    that writes anyway does it in its own transaction; a read does it in a short one of its own, so that reads
-    never take a write lock."""
+    that writes anyway does it in its own transaction; a read, whose own transaction cannot write, does it in a short
+    one of its own."""
     now = utcnow()
     if row.last_used_at is not None and now - row.last_used_at < timedelta(minutes=5):
         return
@@ -143,7 +143,7 @@ def note_use(session: Session, engine, row, *, writing: bool) -> None:
     if writing:
         session.exec(stamp)
         return
-    with Session(engine.execution_options(sqlite_immediate=True)) as own:  # a GET's own session may write
+    with db.short_write_session() as own:
         own.exec(stamp)
         own.commit()
 

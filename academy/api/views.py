@@ -67,7 +67,7 @@ def authenticate():
         abort(403, description=LAB_ONLY)
     if writing and row.scope == "read":
         abort(403, description=READ_ONLY)
-    note_use(db.session(), db.engine(), row, writing=writing)
+    note_use(db.session(), row, writing=writing)
     g.api_user = Account.of(user, roles_of(db.session(), user.id))
     return None
 

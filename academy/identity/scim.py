@@ -87,7 +87,7 @@ def authenticate():
         response = error_response(401, str(refusal))
         response.headers["WWW-Authenticate"] = 'Bearer realm="academy-scim"'
         return response
-    note_use(db.session(), db.engine(), g.scim_token, writing=request.method not in db.SAFE_METHODS)
+    note_use(db.session(), g.scim_token, writing=request.method not in db.SAFE_METHODS)
     return None
 
 
