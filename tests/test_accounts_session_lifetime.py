@@ -26,8 +26,9 @@ def test_the_cookie_of_a_new_session_expires_when_the_server_ends_it(client, peo
 def test_a_later_request_does_not_push_the_cookie_past_the_sessions_end(client, people):
     people.user("alice@example.com", "trainee")
     assert sign_in(client, "alice@example.com").status_code == 302
-    with client.session_transaction() as session:  # signed in three days ago
+    with client.session_transaction() as session:  # signed in three days ago, last seen two minutes ago
         session["signed_in_at"] -= timedelta(days=3).total_seconds()
+        session["seen_at"] -= timedelta(minutes=2).total_seconds()  # so the next page sends a new cookie
     response = client.get("/learn")
     assert response.status_code == 200
     left = session_cookie_expiry(response) - datetime.now(UTC)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, session, url_for
+from flask import Flask, g, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, login_user
+from flask_wtf.csrf import generate_csrf
 from sqlmodel import Session
 
 from .. import db
@@ -103,6 +104,11 @@ def start_session(db_session: Session, user: User) -> Account:
     session.clear()
     session.permanent = True
     session["signed_in_at"] = session["seen_at"] = time.time()
+    # the new session's CSRF secret goes out in the sign-in's own cookie (made later, by the first page with a form,
+    # it cost that page a second cookie, and a client that keeps its first cookie a new secret on every page); the
+    # sign-in form's token, kept by Flask-WTF for this request, was made from the old secret
+    g.pop("csrf_token", None)
+    generate_csrf()
     login_user(account)
     return account
 
