@@ -4,11 +4,11 @@ Services commit their own transaction; whatever a request left uncommitted is ro
 
 A GET reads on a connection that cannot write (PostgreSQL's default_transaction_read_only, SQLite's query_only),
 unless it calls `will_write()` first or writes in a `short_write_session()` of its own. The setting is changed only
-when a connection goes from reads to writes or back. On PostgreSQL those reads run without a transaction around
-them (autocommit; at READ COMMITTED every statement sees its own snapshot either way), which saves the BEGIN and the
-ROLLBACK, and above all keeps psycopg's prepared statements: it forgets them at every ROLLBACK, so when every request
-ended with one, every statement was planned again on every page (the session check's took 0.5 ms to plan and
-0.05 ms to run).
+when a connection goes from reads to writes or back. Those reads run without a transaction around them, each
+statement in its own (on PostgreSQL in autocommit: at READ COMMITTED every statement sees its own snapshot either
+way), which saves the BEGIN and the ROLLBACK, and on PostgreSQL above all keeps psycopg's prepared statements: it
+forgets them at every ROLLBACK, so when every request ended with one, every statement was planned again on every
+page (the session check's took 0.5 ms to plan and 0.05 ms to run).
 """
 
 import time
@@ -105,18 +105,17 @@ def _lower(value):
 
 
 def _sqlite_on_begin(connection):
-    """Reads start a deferred transaction (on the read engine's connections, one that cannot write); anything that
-    may write takes the write lock up front, so that it waits for its turn (busy timeout) instead of failing when it
-    upgrades."""
+    """A GET's reads (on the read engine's connections, which cannot write) run without a transaction around them,
+    each statement in its own, as on PostgreSQL; other reads start a deferred transaction; anything that may write
+    takes the write lock up front, so that it waits for its turn (busy timeout) instead of failing when it upgrades."""
     options = connection.get_execution_options()
-    if options.get("sqlite_immediate"):
-        reading = False  # a short write of its own inside a GET (a first visit)
-    elif options.get("sqlite_deferred"):
-        reading = True  # a session that only reads, outside any request (tests, reports)
-    else:
-        reading = request_reads()
     _reads_only(connection, lambda on: connection.exec_driver_sql(f"PRAGMA query_only={'ON' if on else 'OFF'}"))
-    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+    if options.get("sqlite_immediate"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # a short write of its own inside a GET (a first visit)
+    elif options.get("sqlite_deferred"):
+        connection.exec_driver_sql("BEGIN")  # a session that only reads, outside any request (tests, reports)
+    elif not options.get("reads_only"):
+        connection.exec_driver_sql("BEGIN" if request_reads() else "BEGIN IMMEDIATE")
 
 
 def request_reads() -> bool:
