@@ -63,7 +63,7 @@ def refuse_bad_text():
             refuse("The form is not valid UTF-8 text.")
     if request.is_json and (b"\\u0000" in request.get_data(cache=True) or b"\x00" in request.get_data(cache=True)):
         refuse("The request contains a NUL character, which text may not hold.")
-    for values in (request.args, request.form):
+    for values in (request.args, request.form) if request.mimetype else (request.args,):  # no type: no form
         for _, value in values.items(multi=True):
             if "\x00" in value:
                 refuse("The request contains a NUL character, which text may not hold.")
