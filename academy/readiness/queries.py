@@ -5,6 +5,7 @@ fixed number of queries, for the cohort pages as much as for one person's page."
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from sqlmodel import Session, select
 
@@ -53,7 +54,8 @@ class Readiness:
     pending: ReadinessRequest | None = None
     last_decision: ReadinessDecision | None = None
 
-    @property
+    # worked out once (a cohort page asks each trainee's several times): readiness_of fills in everything first
+    @cached_property
     def complete(self) -> bool:
         return bool(self.items) and all(i.done for i in self.items)
 
@@ -61,7 +63,7 @@ class Readiness:
     def missing(self) -> list[Item]:
         return [i for i in self.items if not i.done]
 
-    @property
+    @cached_property
     def stage(self) -> str:
         if self.graduated_on:
             return "ready for on-call"
