@@ -4,15 +4,25 @@ and a cohort's (for its managers), refused to everyone else, paginated, and in t
 In the small academy of conftest: the trainee finished "incident-roles" (practising) and has a readiness review
 waiting; trainee2 completed the checklist and a panel decided they are ready today."""
 
+import sys
 from datetime import timedelta
 
 import pytest
 
 from academy.models import ReadinessRequest, User, utcnow
 from tests.practicum_factory import catalogue_of, complete_checklist, finish_modules
-from tests.test_cohort_readiness import entry, graduate
+from tests.test_cohort_readiness import (
+    entry,
+    graduate,
+    today_as_the_test_starts,  # noqa: F401 - autouse: its NOW, for graduate()
+)
 
-TODAY = utcnow().date()
+TODAY = utcnow().date()  # set again as each test starts
+
+
+@pytest.fixture(autouse=True)
+def today_here(monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "TODAY", utcnow().date())
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ Ola on the last day of last month.
 import csv
 import io
 import re
+import sys
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -35,9 +36,20 @@ from tests.conftest import sign_in
 from tests.practicum_factory import catalogue_of, complete_checklist, finish_modules
 from tests.test_exports_quoting import ALL_QUOTED, TIA
 
-TODAY = utcnow().date()
+TODAY = utcnow().date()  # both set again as each test starts (today_as_the_test_starts)
 NOW = utcnow()
 PRACTICE_REQUIRED = 9  # the curriculum's practicum: 3 shadow shifts, 2 drills, 2 reverse-shadow shifts, 1 + 1
+
+
+
+
+@pytest.fixture(autouse=True)
+def today_as_the_test_starts(monkeypatch):
+    """TODAY and NOW as each test starts, not as the module was imported: a run that crossed midnight UTC failed
+    every test after it. (test_api_readiness, which uses the helpers below, asks for this too.)"""
+    now = utcnow()
+    monkeypatch.setattr(sys.modules[__name__], "NOW", now)
+    monkeypatch.setattr(sys.modules[__name__], "TODAY", now.date())
 
 
 # ------------------------------------------------------------------ rows, written directly
@@ -140,11 +152,11 @@ def staged(app, people):
     return ns
 
 
-def readiness_data(app, db_session, cohort, today=TODAY, now=NOW):
+def readiness_data(app, db_session, cohort, today=None, now=None):
     with app.test_request_context():
         cat = catalogue_of(app)
-        data = queries.cohort_data(db_session, cat, db_session.get(Cohort, cohort.id), today)
-        return data, cohort_readiness(db_session, cat, data, now)
+        data = queries.cohort_data(db_session, cat, db_session.get(Cohort, cohort.id), today or TODAY)
+        return data, cohort_readiness(db_session, cat, data, now or NOW)
 
 
 def test_the_funnel_counts_the_trainees_at_each_stage(app, db_session, staged):

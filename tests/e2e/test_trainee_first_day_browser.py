@@ -13,9 +13,8 @@ from academy.curriculum.store import catalogue
 from academy.models import CohortModule, Decision, LabAttempt, ModuleProgress, QuizAttempt, utcnow
 from tests.e2e.conftest import SCREENSHOTS, sign_in_as, visit
 
-TODAY = utcnow().date()
-DUE = {"linux-shell": TODAY - timedelta(days=61), "files-permissions": TODAY - timedelta(days=50)}
-DUE["networking"] = TODAY - timedelta(days=45)  # before the plan's other modules: next up once it is open
+OVERDUE_BY = {"linux-shell": 61, "files-permissions": 50}  # days
+OVERDUE_BY["networking"] = 45  # before the plan's other modules: next up once it is open
 
 
 def day(d) -> str:
@@ -102,12 +101,15 @@ def tess(app, people):
     trainee = people.user("tess@example.com", "trainee", name="Tess Trainee")
     mentor = people.user("marco@example.com", "mentor", name="Marco Mentor")
     cohort = people.cohort("Dublin 2027", trainees=[trainee], mentors=[mentor])
+    today = utcnow().date()  # as the test starts, not as the module was imported (a run may cross midnight UTC)
+    due = {module_id: today - timedelta(days=days) for module_id, days in OVERDUE_BY.items()}
     with Session(app.extensions["academy.engine"]) as s:
         for row in s.exec(select(CohortModule).where(CohortModule.cohort_id == cohort.id)):
-            row.due_date = DUE.get(row.module_id, TODAY + timedelta(days=30))
+            row.due_date = due.get(row.module_id, today + timedelta(days=30))
             s.add(row)
         s.commit()
     work = Work(app, trainee, mentor)
+    work.due = due
     work.read_and_passed("lab-environment", completed=True)  # her lab machine is set up: the shell comes next
     work.lab("lab-environment", "approved")
     return work
@@ -129,12 +131,13 @@ def test_next_up_is_work_to_do_now_and_a_passed_due_date_says_overdue(live_serve
     expect(next_up.get_by_role("link", name=lab_title)).to_have_attribute(
         "href", "/modules/linux-shell#lab-" + tess.catalogue.get("linux-shell").labs[0].id
     )
-    expect(next_up.locator(".pace")).to_contain_text(f"Overdue since {day(DUE['linux-shell'])}.")
+    overdue = f"Overdue since {day(tess.due['linux-shell'])}"
+    expect(next_up.locator(".pace")).to_contain_text(overdue + ".")
     expect(next_up.locator(".pace")).not_to_contain_text("Next due date")
-    expect(path_row(page, "linux-shell").locator("td").nth(1)).to_have_text(f"Overdue since {day(DUE['linux-shell'])}")
+    expect(path_row(page, "linux-shell").locator("td").nth(1)).to_have_text(overdue)
 
     visit_both_widths(page, f"{live_server}/modules/linux-shell", "module-overdue")
-    expect(page.locator("#progress .plan-due")).to_have_text(f"Overdue since {day(DUE['linux-shell'])}")
+    expect(page.locator("#progress .plan-due")).to_have_text(overdue)
 
 
 def test_next_up_passes_over_a_module_only_waiting_for_review(live_server, page, tess):
@@ -148,12 +151,13 @@ def test_next_up_passes_over_a_module_only_waiting_for_review(live_server, page,
     next_up = page.locator("section[aria-labelledby=next-title]")
     networking = tess.catalogue.get("networking").title
     expect(next_up.locator("a.button")).to_have_text(networking)
-    expect(next_up.locator(".meta")).to_contain_text(f"Overdue since {day(DUE['networking'])}")
+    expect(next_up.locator(".meta")).to_contain_text(f"Overdue since {day(tess.due['networking'])}")
     expect(path_row(page, "files-permissions")).to_contain_text("Submitted")
     criteria = len(tess.catalogue.get("linux-shell").labs[0].spec.acceptance_criteria)
     feedback = page.locator("section[aria-labelledby=feedback-title]")
     expect(feedback).to_contain_text(f"2 of {criteria} acceptance criteria met")
-    expect(path_row(page, "linux-shell").locator("td").nth(1)).to_have_text(day(DUE["linux-shell"]))  # done: no alarm
+    done = path_row(page, "linux-shell").locator("td").nth(1)
+    expect(done).to_have_text(day(tess.due["linux-shell"]))  # done: no alarm
 
 
 STATES = {  # module -> its state in words, on the learning path and the catalogue alike
