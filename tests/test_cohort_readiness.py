@@ -41,8 +41,6 @@ NOW = utcnow()
 PRACTICE_REQUIRED = 9  # the curriculum's practicum: 3 shadow shifts, 2 drills, 2 reverse-shadow shifts, 1 + 1
 
 
-
-
 @pytest.fixture(autouse=True)
 def today_as_the_test_starts(monkeypatch):
     """TODAY and NOW as each test starts, not as the module was imported: a run that crossed midnight UTC failed
