@@ -205,4 +205,5 @@ PHONE_PROBLEMS = """() => {
 
 def phone_problems(page) -> list[str]:
     """What is wrong with the page as a phone shows it (run it at 390 px), one line per problem."""
+    page.wait_for_load_state("load")  # its stylesheets applied: a page measured before them has a header in rows
     return page.evaluate(PHONE_PROBLEMS)
