@@ -123,6 +123,13 @@ def app(migrated):
 
 
 @pytest.fixture
+def csrf_app(migrated):
+    """The app with CSRF checks on (the suite's app has them off), on an emptied database."""
+    with own_app(migrated, WTF_CSRF_ENABLED=True) as app:
+        yield app
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -14,7 +14,7 @@ from academy.curriculum.store import catalogue
 from academy.meetups import services
 from academy.meetups.services import MeetupDraft, SpeakerDraft, TalkDraft
 from academy.models import CalendarFeed, Meetup, User, utcnow
-from tests.conftest import PASSWORD, People, client_of, empty_tables, make_app
+from tests.conftest import PASSWORD, People, client_of
 
 ICS = "text/calendar; charset=utf-8"
 ADDRESS = re.compile(r'value="(http://[^"]+/calendar/([^"/]+)\.ics)"')
@@ -325,14 +325,6 @@ def test_a_made_up_address_answers_404(app, people, trainee, secret):
     response = app.test_client().get(f"/calendar/{secret}.ics")
     assert response.status_code == 404
     assert "Set-Cookie" not in response.headers
-
-
-@pytest.fixture
-def csrf_app(migrated):
-    app = make_app(migrated, WTF_CSRF_ENABLED=True)
-    empty_tables(app.extensions["academy.engine"])
-    yield app
-    app.extensions["academy.engine"].dispose()
 
 
 def csrf_token(html: str) -> str:

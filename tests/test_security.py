@@ -7,14 +7,6 @@ from academy.models import AuditEntry, User, UserRole
 from tests.conftest import PASSWORD, empty_tables, make_app, sign_in
 
 
-@pytest.fixture
-def csrf_app(migrated):
-    app = make_app(migrated, WTF_CSRF_ENABLED=True)
-    empty_tables(app.extensions["academy.engine"])
-    yield app
-    app.extensions["academy.engine"].dispose()
-
-
 def csrf_token(client, path: str) -> str:
     html = client.get(path).get_data(as_text=True)
     marker = 'name="csrf_token" type="hidden" value="'

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from academy.models import LabAttempt, Notification
-from tests.conftest import PASSWORD, client_of
+from tests.conftest import PASSWORD, People, client_of
 from tests.test_query_counts import Statements
 
 
@@ -77,15 +77,14 @@ def test_no_new_cookie_is_sent_until_the_session_changes(app, academy, monkeypat
     assert "Set-Cookie" in client.get("/search").headers  # `seen_at` moved: the idle limit counts from now
 
 
-def test_with_form_tokens_checked_the_sign_in_cookie_already_holds_the_new_sessions_secret(migrated):
-    app = app_checking_form_tokens(migrated, "a@example.com")
-    client = app.test_client()
+def test_with_form_tokens_checked_the_sign_in_cookie_already_holds_the_new_sessions_secret(csrf_app):
+    People(csrf_app).user("a@example.com", "trainee")
+    client = csrf_app.test_client()
     old = signed_in_with_the_form(client, "a@example.com")
     first = client.get("/search")  # a browser, or wrk keeping the sign-in's cookie
     assert "Set-Cookie" not in first.headers
     assert client.post("/logout", data={"csrf_token": old}).status_code == 400  # the anonymous session's
     assert client.post("/logout", data={"csrf_token": token_of(first.get_data(as_text=True))}).status_code == 302
-    app.extensions["academy.engine"].dispose()
 
 
 def test_signing_out_still_ends_every_copy_of_the_session_on_its_next_request(app, academy):
@@ -152,18 +151,6 @@ def test_a_kept_header_never_shows_old_numbers_or_roles(app, academy, people):
     assert "Review queue (0)" in header_of(client.get("/search").get_data(as_text=True))  # the next page knows
 
 
-def app_checking_form_tokens(migrated, *emails):
-    """An app with CSRF checks on (the suite's app has them off), holding trainees with these addresses."""
-    from tests.conftest import People, empty_tables, make_app
-
-    app = make_app(migrated, WTF_CSRF_ENABLED=True)
-    empty_tables(app.extensions["academy.engine"])
-    people = People(app)
-    for email in emails:
-        people.user(email, "trainee")
-    return app
-
-
 def signed_in_with_the_form(client, email: str) -> str:
     """Signs in through the form, token and all; the sign-in form's token."""
     from tests.test_security import csrf_token
@@ -178,14 +165,14 @@ def token_of(page: str) -> str:
     return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
 
-def test_the_sign_out_form_of_a_kept_header_carries_this_sessions_token(migrated):
-    app = app_checking_form_tokens(migrated, "a@example.com", "b@example.com")
-    clients = {email: app.test_client() for email in ("a@example.com", "b@example.com")}
+def test_the_sign_out_form_of_a_kept_header_carries_this_sessions_token(csrf_app):
+    people = People(csrf_app)
+    clients = {email: csrf_app.test_client() for email in ("a@example.com", "b@example.com")}
     for email, client in clients.items():
+        people.user(email, "trainee")
         signed_in_with_the_form(client, email)
     a, b = (header_of(clients[e].get("/search").get_data(as_text=True)) for e in clients)
     assert token_of(a) != token_of(b) and "@@" not in a
     assert clients["a@example.com"].post("/logout", data={"csrf_token": token_of(b)}).status_code == 400  # not a's
     assert clients["a@example.com"].post("/logout", data={"csrf_token": token_of(a)}).status_code == 302
     assert clients["a@example.com"].get("/search").status_code == 302  # signed out
-    app.extensions["academy.engine"].dispose()
