@@ -83,7 +83,13 @@ def assert_accessible(page) -> None:
 def visit(page, url: str, screenshot: str | None = None):
     """Open `url` (reload it when the page is there already), check it with axe, keep its HTML and a screenshot
     named by the test, the viewport's width and `screenshot` (default: the URL's path and query)."""
-    response = page.reload() if url == page.url else page.goto(url)
+    if url == page.url:
+        # a click that led here may still be loading: a reload sent before the new document is in place fails with
+        # "Not attached to an active page" (seen once in CI, reloading the meetup's attendance page after its link)
+        page.wait_for_load_state("load")
+        response = page.reload()
+    else:
+        response = page.goto(url)
     assert response is not None and response.status < 500, f"{url} answered {response and response.status}"
     assert_accessible(page)
     name = keep_screenshot(page, screenshot or slug(url.split("/", 3)[-1]) or "root")
