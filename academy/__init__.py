@@ -29,6 +29,7 @@ DEFAULTS = {
     "BEHIND_REMINDERS": True,
     "MAIL_RETRY_SECONDS": 30,  # the first retry of an outbox message; doubling, at most an hour apart
     "TIME_ZONE": "UTC",  # how pages show times to people who did not choose a time zone
+    "KEPT_PAGES_CHARACTERS": 16_000_000,  # pages kept per worker (academy/page_cache.py); 0: none
 }
 
 
@@ -72,7 +73,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from . import admin, catalogue, cli, cohorts, compression, db, errors, health, jobs, metrics, reviews, security
+    from . import (
+        admin,
+        catalogue,
+        cli,
+        cohorts,
+        compression,
+        db,
+        errors,
+        health,
+        jobs,
+        metrics,
+        page_cache,
+        reviews,
+        security,
+    )
     from .accounts import auth
     from .accounts.views import bp as accounts_bp
     from .api.docs import bp as api_docs_bp
@@ -98,6 +113,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     auth.init_app(app)
     security.init_app(app)
+    page_cache.init_app(app)
     for blueprint in (
         health.bp,
         accounts_bp,

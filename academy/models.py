@@ -707,3 +707,14 @@ class ScimGroupMember(SQLModel, table=True):
 
     group_id: int = Field(sa_column=Column(Integer, ForeignKey("scim_group.id", ondelete="CASCADE"), primary_key=True))
     user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), primary_key=True))
+
+
+class DataVersion(SQLModel, table=True):
+    """How often what a scope's pages show has changed: moved by triggers in the database on every write (see
+    academy/data_versions.py), read by academy/page_cache.py to know whether a kept page is still the page."""
+
+    __tablename__ = "data_version"
+
+    scope: str = Field(sa_column=Column(String(8), primary_key=True))
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    n: int = Field(default=0, sa_column=Column(Integer, nullable=False))

@@ -71,7 +71,8 @@ SECRET_PAIN = "Paged nightly by disk-alarm-5150"  # a pain point of cohort A's s
 SECRET_TALK = "Chaos drills on ledger-sync-4242"  # the title of the trainee's talk proposal, not decided yet
 SECRET_EVIDENCE = "Evidence of attempt two: `df -h` shows /srv at 100%."
 NEW_PASSWORD = "velvet otter quarry lantern 1987"
-TABLES = SQLModel.metadata.sorted_tables
+# the data versions move with every write, this test's own restoring included; what must not change is the data
+TABLES = [t for t in SQLModel.metadata.sorted_tables if t.name != "data_version"]
 RECORDED_REFUSALS = {"authorization.refused", "login.failed", "login.throttled"}
 
 

@@ -10,6 +10,7 @@ from ..learning.queries import module_journey, module_states
 from ..local_time import reader_today
 from ..meetups.queries import archive, talks_on_module
 from ..models import utcnow
+from ..page_cache import kept_page
 from ..policy import may_view_talk
 from ..surveys.queries import addressed_by
 
@@ -43,6 +44,7 @@ def visible(talks: list) -> list:
 
 
 @bp.get("/modules/<module_id>")
+@kept_page(lambda module_id: [("user", current_user.id)] if current_user.is_authenticated else [])
 def module(module_id: str):
     """The module; for a trainee also their status, the knowledge check and the labs' evidence forms."""
     mod = module_or_404(module_id)

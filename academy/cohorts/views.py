@@ -10,6 +10,7 @@ from ..curriculum.store import catalogue
 from ..forecast import HOW_IT_IS_COMPUTED
 from ..local_time import reader_today
 from ..models import Cohort, utcnow
+from ..page_cache import kept_page
 from ..paging import page_of
 from ..policy import authorize, managed_cohort_ids, may_view_cohort, role_required
 from ..reviews.queries import (
@@ -67,6 +68,7 @@ def cohort_or_404(cohort_id: int) -> Cohort:
 
 
 @bp.get("/cohorts/<int:cohort_id>")
+@kept_page(lambda cohort_id: [("cohort", cohort_id)])
 def cohort(cohort_id: int):
     s, cat = db.session(), catalogue()
     found = cohort_or_404(cohort_id)
@@ -157,6 +159,7 @@ def matrix_cells(columns: list, rows: list[queries.MatrixRow]) -> dict[int, Mark
 
 
 @bp.get("/cohorts/<int:cohort_id>/progress.csv")
+@kept_page(lambda cohort_id: [("cohort", cohort_id)])
 def export_progress(cohort_id: int):
     """One row per trainee and module of the plan: status, dates, attempts and mentor."""
     s, cat = db.session(), catalogue()

@@ -5,9 +5,12 @@ from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
+from ..page_cache import one_time
+
 
 def new_request_key() -> str:
-    return uuid.uuid4().hex
+    """Each page's own: a kept page gets a new one each time it is served."""
+    return one_time(lambda: uuid.uuid4().hex)
 
 
 class EvidenceForm(FlaskForm):

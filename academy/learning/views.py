@@ -12,6 +12,7 @@ from ..inputs import flag_or_400
 from ..local_time import reader_today
 from ..meetups.queries import attended_by
 from ..models import Attachment, LabAttempt, QuizAttempt, User
+from ..page_cache import kept_page
 from ..policy import authorize, may_request_readiness, may_view_trainee, role_required
 from ..readiness.queries import STAGE_HINTS, STAGES, readiness_of
 from . import services
@@ -25,6 +26,7 @@ bp = Blueprint("learning", __name__)
 
 @bp.get("/learn")
 @role_required("trainee")
+@kept_page(lambda: [("user", current_user.id)])
 def path():
     s, cat = db.session(), catalogue()
     path = learning_path(s, cat, current_user.id, reader_today())

@@ -10,6 +10,7 @@ from ..learning.queries import attempt_views, module_journey
 from ..learning.services import claim_active, lab_attempts
 from ..local_time import reader_today
 from ..models import LabAttempt, User
+from ..page_cache import kept_page
 from ..policy import authorize, may_review, role_required
 from ..practicum.queries import waiting_entries
 from . import queries, services
@@ -29,6 +30,7 @@ def int_arg(name: str) -> int | None:
 
 @bp.get("/reviews")
 @role_required("mentor")
+@kept_page(lambda: [("all", 0)])  # every trainee's work, not only of the mentor's cohorts: an admin sees it all
 def index():
     s, cat = db.session(), catalogue()
     cohort_id, lab_id = int_arg("cohort"), request.args.get("lab", "")[:80] or None

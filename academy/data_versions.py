@@ -1,0 +1,127 @@
+"""Versions of what pages show, moved by the database itself on every write, so that no write path can forget to.
+
+Every table has triggers. A write to a table whose rows belong to one trainee (PERSONAL) moves that trainee's
+version ("user"), the version of every cohort they are a trainee of ("cohort") and the version of all trainees'
+work ("all"); a write to any other table moves the one shared version ("shared"). Tables no kept page reads
+(UNSHOWN: throttling, audit, mail, tokens' last use) have none, so that signing in or calling the API keeps pages.
+
+The triggers are made from these lists by `install`, which each migration that adds a table runs again; tests fail
+for a table of the models that is in neither list.
+"""
+
+from sqlalchemy import Connection, text, tuple_
+from sqlmodel import Session, select
+
+from .models import DataVersion
+
+_BY_ATTEMPT = "(SELECT trainee_id FROM lab_attempt WHERE id = {row}.attempt_id)"
+PERSONAL = {  # table: the trainee a row belongs to, in terms of the row ({row} is NEW or OLD)
+    "module_progress": "{row}.trainee_id",
+    "quiz_attempt": "{row}.trainee_id",
+    "lab_attempt": "{row}.trainee_id",
+    "attachment": _BY_ATTEMPT,
+    "check_result": _BY_ATTEMPT,
+    "decision": _BY_ATTEMPT,
+    "notification": "{row}.user_id",
+    "practice_entry": "{row}.trainee_id",
+    "practice_decision": "(SELECT trainee_id FROM practice_entry WHERE id = {row}.entry_id)",
+    "readiness_request": "{row}.trainee_id",
+    "readiness_decision": "(SELECT trainee_id FROM readiness_request WHERE id = {row}.request_id)",
+    "credential": "{row}.trainee_id",
+}
+UNSHOWN = {
+    "alembic_version",
+    "data_version",
+    "login_attempt",
+    "audit_entry",
+    "outgoing_mail",
+    "api_token",
+    "provisioning_token",
+    "external_identity",
+    "calendar_feed",
+}
+OPERATIONS = ("INSERT", "UPDATE", "DELETE")
+UPSERT = "INSERT INTO data_version (scope, id, n) {rows} ON CONFLICT (scope, id) DO UPDATE SET n = data_version.n + 1;"
+SHARED = UPSERT.format(rows="SELECT 'shared', 0, 1 WHERE true")
+PERSON = "\n".join(  # the versions of the trainee {owner}; NULL when a row's parent is gone: the shared one instead
+    UPSERT.format(rows=rows)
+    for rows in (
+        "SELECT 'all', 0, 1 WHERE true",
+        "SELECT 'user', {owner}, 1 WHERE {owner} IS NOT NULL",
+        "SELECT 'cohort', cohort_id, 1 FROM cohort_trainee WHERE trainee_id = {owner}",
+        "SELECT 'shared', 0, 1 WHERE {owner} IS NULL",
+    )
+)
+SQLITE_TRIGGER = 'CREATE TRIGGER "dv_{table}_{op}" AFTER {operation} ON "{table}" BEGIN\n{body}\nEND'
+SQLITE_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dv\\_%' ESCAPE '\\'"
+PG_SHARED = (
+    "CREATE OR REPLACE FUNCTION dv_shared() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
+)
+PG_PERSON = """CREATE OR REPLACE FUNCTION dv_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE owner integer;
+BEGIN
+    IF TG_OP = 'DELETE' THEN owner := {old}; ELSE owner := {new}; END IF;
+    {body}
+    RETURN NULL;
+END $$"""
+# a shared table's trigger runs once per statement (a statement that changes a thousand rows moves it once)
+PG_TRIGGER = (
+    'CREATE TRIGGER dv AFTER INSERT OR UPDATE OR DELETE ON "{table}" FOR EACH {each} EXECUTE FUNCTION dv_{name}()'
+)
+
+
+def _drop_sqlite(connection: Connection) -> None:
+    for (name,) in connection.execute(text(SQLITE_TRIGGERS)).all():
+        connection.execute(text(f'DROP TRIGGER "{name}"'))
+
+
+def _install_sqlite(connection: Connection, tables: list[str]) -> None:
+    _drop_sqlite(connection)
+    for table in tables:
+        for operation in OPERATIONS:
+            owner = PERSONAL.get(table, "").format(row="OLD" if operation == "DELETE" else "NEW")
+            body = PERSON.format(owner=owner) if owner else SHARED
+            trigger = SQLITE_TRIGGER.format(table=table, op=operation.lower(), operation=operation, body=body)
+            connection.execute(text(trigger))
+
+
+def _install_postgresql(connection: Connection, tables: list[str]) -> None:
+    connection.execute(text(PG_SHARED.format(body=SHARED)))
+    for table in tables:
+        connection.execute(text(f'DROP TRIGGER IF EXISTS dv ON "{table}"'))
+        if owner := PERSONAL.get(table):
+            old, new = owner.format(row="OLD"), owner.format(row="NEW")
+            connection.execute(text(PG_PERSON.format(table=table, old=old, new=new, body=PERSON.format(owner="owner"))))
+            connection.execute(text(PG_TRIGGER.format(table=table, each="ROW", name=table)))
+        else:
+            connection.execute(text(PG_TRIGGER.format(table=table, each="STATEMENT", name="shared")))
+
+
+def install(connection: Connection, tables: list[str]) -> None:
+    """(Re)make the triggers of `tables` (every table of the database but the UNSHOWN ones)."""
+    tables = [t for t in tables if t not in UNSHOWN]
+    if connection.dialect.name == "postgresql":
+        _install_postgresql(connection, tables)
+    else:
+        _install_sqlite(connection, tables)
+
+
+def uninstall(connection: Connection, tables: list[str]) -> None:
+    if connection.dialect.name != "postgresql":
+        _drop_sqlite(connection)
+        return
+    for table in tables:
+        connection.execute(text(f'DROP TRIGGER IF EXISTS dv ON "{table}"'))
+    for table in [*PERSONAL, "shared"]:
+        connection.execute(text(f"DROP FUNCTION IF EXISTS dv_{table}()"))
+
+
+def versions(session: Session, scopes: list[tuple[str, int]]) -> tuple[int, ...]:
+    """The current version of each scope, in order (0 for one never moved)."""
+    rows = session.exec(
+        select(DataVersion.scope, DataVersion.id, DataVersion.n).where(
+            tuple_(DataVersion.scope, DataVersion.id).in_(scopes)
+        )
+    ).all()
+    found = {(scope, id_): n for scope, id_, n in rows}
+    return tuple(found.get(scope, 0) for scope in scopes)

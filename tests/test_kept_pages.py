@@ -1,0 +1,265 @@
+"""Kept pages (academy/page_cache.py): served again without being drawn while nothing they show has changed, and
+drawn again after any write that changes them, by whichever worker or tool made it (the database moves the
+versions: academy/data_versions.py). The writes here go straight to the database, past the app's services."""
+
+import re
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import event, inspect, text, update
+from sqlmodel import SQLModel
+
+from academy import data_versions
+from academy.models import CohortModule, ModuleProgress, User, utcnow
+from academy.page_cache import KeptPage, KeptPages
+from tests.conftest import PASSWORD, People
+from tests.test_reviews import MODULE, submission
+
+KEPT = {  # page -> who reads it
+    "/learn": "trainee",
+    f"/modules/{MODULE}": "trainee",
+    "/reviews": "mentor",
+    "/cohorts/{cohort_id}": "manager",
+    "/cohorts/{cohort_id}/progress.csv": "manager",
+}
+
+
+ONE_TIME = re.compile(r'name="[^"]*request_key"[^>]*value="[^"]+"')
+
+
+class Statements:
+    def __init__(self, engine):
+        self.engine, self.seen = engine, []
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn, _cursor, statement, *_rest):
+        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "ROLLBACK", "SET")):
+            self.seen.append(" ".join(statement.split()))
+
+
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def url(path: str, academy) -> str:
+    return path.format(cohort_id=academy.cohort.id)
+
+
+# ------------------------------------------------------------------ kept, and served without drawing
+
+
+@pytest.mark.parametrize("path", KEPT)
+def test_a_kept_page_is_served_again_with_the_session_check_and_the_versions_only(app, as_role, academy, path):
+    client = as_role(KEPT[path])
+    page(client, url(path, academy))  # a module's first visit is recorded: its second page is drawn again
+    first = page(client, url(path, academy))
+    with Statements(app.extensions["academy.engine"]) as statements:
+        again = page(client, url(path, academy))
+    assert ONE_TIME.sub("", again) == ONE_TIME.sub("", first)
+    assert len(statements.seen) == 2, statements.seen  # the session check with the navigation, the versions
+    assert "data_version" in statements.seen[1]
+
+
+def test_a_page_is_kept_for_its_reader_only(as_role, people, academy):
+    people.decided_attempt(academy.trainee, academy.mentor, "changes_requested", comment="Only for the first.")
+    assert "Only for the first." in page(as_role("trainee"), f"/modules/{MODULE}")
+    assert "Only for the first." not in page(as_role("trainee2"), f"/modules/{MODULE}")  # the same address
+
+
+def test_each_serving_has_its_own_request_keys_and_a_token_that_works(csrf_app):
+    people = People(csrf_app)
+    trainee = people.user("tess@example.com", "trainee", name="Tess Trainee")
+    client = csrf_app.test_client()
+    login_page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
+    signed = client.post("/login", data={"email": trainee.email, "password": PASSWORD, "csrf_token": token})
+    assert signed.status_code == 302
+    servings = [page(client, f"/modules/{MODULE}") for _ in range(3)]
+    keys = [re.findall(r'name="[^"]*request_key"[^>]*value="([^"]+)"', html) for html in servings]
+    assert keys[0] and len({k for ks in keys for k in ks}) == sum(map(len, keys)), keys  # never one twice
+    assert "@@" not in servings[2]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', servings[2]).group(1)
+    marked = client.post(f"/modules/{MODULE}/read", data={"csrf_token": token, "read": "1"})
+    assert marked.status_code == 302, marked.get_data(as_text=True)[:300]
+    assert "Marked as read." in page(client, f"/modules/{MODULE}")
+
+
+def test_a_message_waiting_in_the_session_is_shown_once_and_not_kept(as_role, academy):
+    client = as_role("trainee")
+    page(client, f"/modules/{MODULE}")
+    client.post(f"/modules/{MODULE}/read", data={"read": "1"})
+    assert "Marked as read." in page(client, f"/modules/{MODULE}")
+    assert "Marked as read." not in page(client, f"/modules/{MODULE}")
+
+
+def test_signing_out_elsewhere_ends_the_session_of_a_kept_page(app, as_role, academy):
+    client = as_role("manager")
+    page(client, url("/cohorts/{cohort_id}", academy))
+    other = as_role("manager")
+    other.post("/logout")  # ends every copy of the session
+    again = client.get(url("/cohorts/{cohort_id}", academy))
+    assert again.status_code == 302 and "/login" in again.headers["Location"]
+
+
+def test_a_kept_page_is_drawn_again_the_next_minute(app, as_role, academy, monkeypatch):
+    client = as_role("mentor")
+    page(client, "/reviews")
+    later = time.time() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    with Statements(app.extensions["academy.engine"]) as statements:
+        page(client, "/reviews")
+    assert len(statements.seen) > 2  # "submitted 5 minutes ago" is true for a minute
+
+
+def test_the_least_recently_served_pages_go_first_past_the_limit():
+    kept = KeptPages(limit=25)
+    pages = {name: KeptPage(name * 10, 200, (), ()) for name in "abc"}
+    kept.put("a", pages["a"])
+    kept.put("b", pages["b"])
+    assert kept.get("a") is pages["a"]  # a served again: b is now the least recent
+    kept.put("c", pages["c"])
+    assert kept.get("b") is None and kept.get("a") is pages["a"] and kept.get("c") is pages["c"]
+    assert kept.size == 20
+
+
+def test_no_page_is_kept_when_the_setting_is_0(migrated):
+    from tests.conftest import own_app
+
+    with own_app(migrated, KEPT_PAGES_CHARACTERS=0) as app:
+        assert "academy.kept_pages" not in app.extensions
+
+
+# ------------------------------------------------------------------ drawn again after writes, from anywhere
+
+
+def write(people, statement) -> None:
+    with people.session() as s:
+        s.execute(statement)
+        s.commit()
+
+
+def test_the_trainee_pages_show_their_mentors_decision(app, as_role, people, academy):
+    client = as_role("trainee")
+    before = (page(client, "/learn"), page(client, f"/modules/{MODULE}"))
+    people.decided_attempt(academy.trainee, academy.mentor, "changes_requested", comment="Show the df output.")
+    after = (page(client, "/learn"), page(client, f"/modules/{MODULE}"))
+    assert before[0] != after[0]
+    assert "Show the df output." not in before[1] and "Show the df output." in after[1]
+
+
+def test_the_review_queue_shows_a_new_submission_of_any_trainee(as_role, people, academy):
+    client = as_role("mentor")
+    waiting = 'data-label="Waiting"'
+    assert waiting not in page(client, "/reviews")
+    submission(people, academy.trainee2)
+    assert waiting in page(client, "/reviews")
+
+
+def test_the_cohort_page_and_csv_show_a_trainees_progress(as_role, people, academy):
+    client = as_role("manager")
+    before = page(client, url("/cohorts/{cohort_id}/progress.csv", academy))
+    shown = page(client, url("/cohorts/{cohort_id}", academy))
+    with people.session() as s:
+        s.add(ModuleProgress(trainee_id=academy.trainee.id, module_id=MODULE, opened_at=utcnow(), read_at=utcnow()))
+        s.commit()
+    assert page(client, url("/cohorts/{cohort_id}/progress.csv", academy)) != before
+    assert page(client, url("/cohorts/{cohort_id}", academy)) != shown
+
+
+def test_a_new_due_date_and_a_new_name_show_on_every_page_that_has_them(as_role, people, academy):
+    manager, trainee = as_role("manager"), as_role("trainee")
+    csv = page(manager, url("/cohorts/{cohort_id}/progress.csv", academy))
+    learn = page(trainee, "/learn")
+    new_due = date(2027, 2, 27)
+    write(people, update(CohortModule).where(CohortModule.module_id == MODULE).values(due_date=new_due))
+    assert new_due.isoformat() in page(manager, url("/cohorts/{cohort_id}/progress.csv", academy))
+    assert page(trainee, "/learn") != learn
+    write(people, update(User).where(User.id == academy.trainee2.id).values(display_name="Tamsin Renamed"))
+    assert "Tamsin Renamed" in page(manager, url("/cohorts/{cohort_id}", academy))
+    assert "Tamsin Renamed" in page(manager, url("/cohorts/{cohort_id}/progress.csv", academy))
+    assert "Tamsin Renamed" not in csv
+
+
+def test_another_cohorts_trainee_leaves_this_cohorts_page_kept(app, as_role, people, academy):
+    client = as_role("manager")
+    page(client, url("/cohorts/{cohort_id}", academy))
+    with people.session() as s:
+        s.add(ModuleProgress(trainee_id=academy.outsider.id, module_id=MODULE, opened_at=utcnow()))
+        s.commit()
+    with Statements(app.extensions["academy.engine"]) as statements:
+        page(client, url("/cohorts/{cohort_id}", academy))
+    assert len(statements.seen) == 2, statements.seen
+
+
+# ------------------------------------------------------------------ every table accounted for
+
+
+def test_every_table_is_personal_shared_or_unshown_and_has_its_triggers(app):
+    tables = {t.name for t in SQLModel.metadata.sorted_tables}
+    assert set(data_versions.PERSONAL) <= tables
+    assert data_versions.UNSHOWN - {"alembic_version"} <= tables
+    engine = app.extensions["academy.engine"]
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            found = "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = 'dv'"
+            triggered = {name for (name,) in conn.execute(text(found))}
+        else:
+            found = "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dv\\_%' ESCAPE '\\'"
+            triggered = {name for (name,) in conn.execute(text(found))}
+        in_database = set(inspect(conn).get_table_names())
+    assert triggered == in_database - data_versions.UNSHOWN
+    assert in_database - {"alembic_version"} == tables
+
+
+def test_no_kept_page_reads_a_table_without_triggers(app, as_role, people, academy):
+    people.decided_attempt(academy.trainee, academy.mentor, "approved")
+    submission(people, academy.trainee2)
+    unshown = data_versions.UNSHOWN - {"data_version"}
+    for path, who in KEPT.items():
+        client = as_role(who)
+        with Statements(app.extensions["academy.engine"]) as statements:
+            page(client, url(path, academy))
+        read = {t for sql in statements.seen for t in unshown if re.search(rf'(FROM|JOIN) "?{t}"?\b', sql)}
+        assert not read, (path, read)
+
+
+def test_a_write_that_is_rolled_back_moves_no_version(app, people, academy):
+    with people.session() as s:
+        before = data_versions.versions(s, [("shared", 0), ("user", academy.trainee.id)])
+    with people.session() as s:
+        s.add(ModuleProgress(trainee_id=academy.trainee.id, module_id=MODULE, opened_at=utcnow()))
+        s.flush()
+        s.rollback()
+    with people.session() as s:
+        assert data_versions.versions(s, [("shared", 0), ("user", academy.trainee.id)]) == before
+
+
+def test_a_personal_write_moves_its_trainee_their_cohorts_and_all_but_not_shared(people, academy):
+    scopes = [("shared", 0), ("all", 0), ("user", academy.trainee.id), ("user", academy.trainee2.id)]
+    scopes += [("cohort", academy.cohort.id), ("cohort", academy.other_cohort.id)]
+    with people.session() as s:
+        before = data_versions.versions(s, scopes)
+        s.add(ModuleProgress(trainee_id=academy.trainee.id, module_id=MODULE, opened_at=utcnow()))
+        s.commit()
+        after = data_versions.versions(s, scopes)
+    moved = [scope for scope, b, a in zip(scopes, before, after, strict=True) if a != b]
+    assert moved == [("all", 0), ("user", academy.trainee.id), ("cohort", academy.cohort.id)]
+
+
+def test_a_deleted_row_moves_the_versions_of_its_trainee(people, academy):
+    attempt = people.decided_attempt(academy.trainee, academy.mentor, "approved")
+    scope = [("user", academy.trainee.id)]
+    with people.session() as s:
+        before = data_versions.versions(s, scope)
+        s.execute(text("DELETE FROM decision WHERE attempt_id = :a"), {"a": attempt.id})
+        s.commit()
+        assert data_versions.versions(s, scope)[0] == before[0] + 1
