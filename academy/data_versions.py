@@ -54,20 +54,30 @@ PERSON = "\n".join(  # the versions of the trainee {owner}; NULL when a row's pa
 )
 SQLITE_TRIGGER = 'CREATE TRIGGER "dv_{table}_{op}" AFTER {operation} ON "{table}" BEGIN\n{body}\nEND'
 SQLITE_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dv\\_%' ESCAPE '\\'"
-PG_SHARED = (
-    "CREATE OR REPLACE FUNCTION dv_shared() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
+# PostgreSQL: once per statement, the rows it changed in a transition table. Once per row, a long transaction
+# would stack one row version of data_version's 'all' on another for each row it writes (synth took minutes).
+PG_PERSONS = "\n".join(  # the versions of the trainees whose rows are in {owners}
+    UPSERT.format(rows=rows)
+    for rows in (
+        "SELECT 'all', 0, 1 WHERE true",
+        "SELECT DISTINCT 'user', owner, 1 FROM ({owners}) o WHERE owner IS NOT NULL",
+        "SELECT DISTINCT 'cohort', cohort_id, 1 FROM cohort_trainee WHERE trainee_id IN ({owners})",
+        "SELECT 'shared', 0, 1 WHERE EXISTS (SELECT FROM ({owners}) o WHERE owner IS NULL)",
+    )
 )
-PG_PERSON = """CREATE OR REPLACE FUNCTION dv_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE owner integer;
-BEGIN
-    IF TG_OP = 'DELETE' THEN owner := {old}; ELSE owner := {new}; END IF;
-    {body}
-    RETURN NULL;
-END $$"""
-# a shared table's trigger runs once per statement (a statement that changes a thousand rows moves it once)
+PG_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN\n{body}\nRETURN NULL; END $$"
+)
 PG_TRIGGER = (
-    'CREATE TRIGGER dv AFTER INSERT OR UPDATE OR DELETE ON "{table}" FOR EACH {each} EXECUTE FUNCTION dv_{name}()'
+    'CREATE TRIGGER {name} AFTER {operation} ON "{table}" {referencing} '
+    "FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
 )
+PG_OWNERS = "SELECT {owner} AS owner FROM {relation} r"
+PG_ROWS = {  # the transition tables each operation's trigger names and reads
+    "INSERT": ("REFERENCING NEW TABLE AS new_rows", ("new_rows",)),
+    "UPDATE": ("REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows", ("new_rows", "old_rows")),
+    "DELETE": ("REFERENCING OLD TABLE AS old_rows", ("old_rows",)),
+}
 
 
 def _drop_sqlite(connection: Connection) -> None:
@@ -86,15 +96,32 @@ def _install_sqlite(connection: Connection, tables: list[str]) -> None:
 
 
 def _install_postgresql(connection: Connection, tables: list[str]) -> None:
-    connection.execute(text(PG_SHARED.format(body=SHARED)))
+    connection.execute(text(PG_FUNCTION.format(name="dv_shared", body=SHARED)))
+    _drop_postgresql(connection, tables)
     for table in tables:
-        connection.execute(text(f'DROP TRIGGER IF EXISTS dv ON "{table}"'))
-        if owner := PERSONAL.get(table):
-            old, new = owner.format(row="OLD"), owner.format(row="NEW")
-            connection.execute(text(PG_PERSON.format(table=table, old=old, new=new, body=PERSON.format(owner="owner"))))
-            connection.execute(text(PG_TRIGGER.format(table=table, each="ROW", name=table)))
-        else:
-            connection.execute(text(PG_TRIGGER.format(table=table, each="STATEMENT", name="shared")))
+        if table not in PERSONAL:
+            trigger = PG_TRIGGER.format(
+                name="dv", operation="INSERT OR UPDATE OR DELETE", table=table, referencing="", function="dv_shared"
+            )
+            connection.execute(text(trigger))
+            continue
+        for operation, (referencing, relations) in PG_ROWS.items():
+            owner = PERSONAL[table].format(row="r")
+            owners = " UNION ".join(PG_OWNERS.format(owner=owner, relation=relation) for relation in relations)
+            function = f"dv_{table}_{operation.lower()}"
+            body = PG_PERSONS.format(owners=owners)
+            connection.execute(text(PG_FUNCTION.format(name=function, body=body)))
+            name = f"dv_{operation.lower()}"
+            trigger = PG_TRIGGER.format(
+                name=name, operation=operation, table=table, referencing=referencing, function=function
+            )
+            connection.execute(text(trigger))
+
+
+def _drop_postgresql(connection: Connection, tables: list[str]) -> None:
+    for table in tables:
+        for name in ("dv", *(f"dv_{operation.lower()}" for operation in OPERATIONS)):
+            connection.execute(text(f'DROP TRIGGER IF EXISTS {name} ON "{table}"'))
 
 
 def install(connection: Connection, tables: list[str]) -> None:
@@ -110,10 +137,10 @@ def uninstall(connection: Connection, tables: list[str]) -> None:
     if connection.dialect.name != "postgresql":
         _drop_sqlite(connection)
         return
-    for table in tables:
-        connection.execute(text(f'DROP TRIGGER IF EXISTS dv ON "{table}"'))
-    for table in [*PERSONAL, "shared"]:
-        connection.execute(text(f"DROP FUNCTION IF EXISTS dv_{table}()"))
+    _drop_postgresql(connection, tables)
+    functions = ["dv_shared", *(f"dv_{table}_{operation.lower()}" for table in PERSONAL for operation in OPERATIONS)]
+    for function in functions:
+        connection.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))
 
 
 def versions(session: Session, scopes: list[tuple[str, int]]) -> tuple[int, ...]:

@@ -4,17 +4,28 @@ versions: academy/data_versions.py). The writes here go straight to the database
 
 import re
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, inspect, text, update
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from academy import data_versions
-from academy.models import CohortModule, ModuleProgress, User, utcnow
+from academy.models import (
+    CohortModule,
+    CohortTrainee,
+    Decision,
+    LabAttempt,
+    ModuleProgress,
+    Notification,
+    PracticeEntry,
+    QuizAttempt,
+    User,
+    utcnow,
+)
 from academy.page_cache import KeptPage, KeptPages
 from tests.conftest import PASSWORD, People
-from tests.test_reviews import MODULE, submission
+from tests.test_reviews import LAB, MODULE, submission
 
 KEPT = {  # page -> who reads it
     "/learn": "trainee",
@@ -210,7 +221,7 @@ def test_every_table_is_personal_shared_or_unshown_and_has_its_triggers(app):
     engine = app.extensions["academy.engine"]
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
-            found = "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = 'dv'"
+            found = "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname LIKE 'dv%'"
             triggered = {name for (name,) in conn.execute(text(found))}
         else:
             found = "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dv\\_%' ESCAPE '\\'"
@@ -263,3 +274,131 @@ def test_a_deleted_row_moves_the_versions_of_its_trainee(people, academy):
         s.execute(text("DELETE FROM decision WHERE attempt_id = :a"), {"a": attempt.id})
         s.commit()
         assert data_versions.versions(s, scope)[0] == before[0] + 1
+
+
+# ------------------------------------------------------------------ a kept page is the page drawn now
+
+
+SERVING_VALUES = re.compile(r'(name="[^"]*(?:request_key|csrf_token)"[^>]*value=")[^"]+')
+READS = [  # who reads which kept page
+    ("trainee", "/learn"),
+    ("trainee", f"/modules/{MODULE}"),
+    ("trainee2", "/learn"),
+    ("trainee2", f"/modules/{MODULE}"),
+    ("mentor", "/reviews"),
+    ("mentor", f"/modules/{MODULE}"),
+    ("admin", "/reviews"),
+    ("manager", "/cohorts/{cohort_id}"),
+    ("manager", "/cohorts/{cohort_id}/progress.csv"),
+    ("other_manager", "/cohorts/{other_cohort_id}"),
+    ("other_manager", "/cohorts/{other_cohort_id}/progress.csv"),
+]
+
+
+def days_ago(days: float):
+    return utcnow() - timedelta(days=days)  # pages say "3 days ago": the same for the whole test
+
+
+def a_submission(s, academy, number=2):
+    s.add(
+        LabAttempt(
+            trainee_id=academy.trainee.id,
+            module_id=MODULE,
+            lab_id=LAB,
+            number=number,
+            status="submitted",
+            evidence="More evidence.",
+            request_key=f"more-{number}",
+            submitted_at=days_ago(2),
+        )
+    )
+
+
+def the_attempt(s, academy) -> LabAttempt:
+    return s.exec(select(LabAttempt).where(LabAttempt.trainee_id == academy.trainee.id, LabAttempt.number == 1)).one()
+
+
+WRITES = {  # what another worker, a job or a script may write, straight into the database
+    "progress": lambda s, a: s.execute(  # the module's row, made by its first visit
+        update(ModuleProgress).where(ModuleProgress.trainee_id == a.trainee.id).values(read_at=utcnow())
+    ),
+    "quiz passed": lambda s, a: s.add(
+        QuizAttempt(
+            trainee_id=a.trainee.id,
+            module_id=MODULE,
+            content_hash="x",
+            answers="{}",
+            correct=5,
+            total=5,
+            passed=True,
+            request_key="q1",
+            created_at=days_ago(3),
+        )
+    ),
+    "lab submitted": a_submission,
+    "decision": lambda s, a: (
+        s.add(
+            Decision(attempt_id=the_attempt(s, a).id, mentor_id=a.mentor.id, outcome="approved", decided_at=days_ago(1))
+        ),
+        s.execute(update(LabAttempt).where(LabAttempt.id == the_attempt(s, a).id).values(status="approved")),
+    ),
+    "withdrawn": lambda s, a: s.execute(
+        update(LabAttempt)
+        .where(LabAttempt.id == the_attempt(s, a).id)
+        .values(status="withdrawn", withdrawn_at=days_ago(1))
+    ),
+    "notification": lambda s, a: s.add(Notification(user_id=a.trainee.id, message="Hello", link="/learn")),
+    "practice": lambda s, a: s.add(
+        PracticeEntry(
+            trainee_id=a.trainee.id,
+            requirement_id="shadow-shifts",
+            started_at=days_ago(4),
+            minutes=60,
+            service="payments",
+            account="Shadowed.",
+            request_key="p1",
+            submitted_at=days_ago(3),
+        )
+    ),
+    "due date": lambda s, a: s.execute(
+        update(CohortModule).where(CohortModule.module_id == MODULE).values(due_date=date(2027, 1, 2))
+    ),
+    "renamed": lambda s, a: s.execute(update(User).where(User.id == a.trainee.id).values(display_name="Tamsin")),
+    "new mentor": lambda s, a: s.execute(
+        update(CohortTrainee).where(CohortTrainee.trainee_id == a.trainee.id).values(mentor_id=a.mentor2.id)
+    ),
+}
+
+
+@pytest.mark.parametrize("what", WRITES)
+def test_after_a_write_every_kept_page_is_the_page_drawn_now(app, as_role, people, academy, what):
+    with people.session() as s:
+        s.add(
+            LabAttempt(
+                trainee_id=academy.trainee.id,
+                module_id=MODULE,
+                lab_id=LAB,
+                number=1,
+                status="submitted",
+                evidence="Evidence.",
+                request_key="first",
+                submitted_at=days_ago(3),
+            )
+        )
+        s.commit()
+    clients = {who: as_role(who) for who in {who for who, _ in READS}}
+    paths = [
+        (who, path.format(cohort_id=academy.cohort.id, other_cohort_id=academy.other_cohort.id)) for who, path in READS
+    ]
+    for who, path in paths:  # a module's first visit is recorded: its second page is the one kept
+        page(clients[who], path)
+    before = [SERVING_VALUES.sub(r"\1", page(clients[who], path)) for who, path in paths]
+    with people.session() as s:
+        WRITES[what](s, academy)
+        s.commit()
+    served = [SERVING_VALUES.sub(r"\1", page(clients[who], path)) for who, path in paths]
+    app.extensions["academy.kept_pages"] = KeptPages(limit=10**8)  # nothing kept: every page drawn now
+    drawn = [SERVING_VALUES.sub(r"\1", page(clients[who], path)) for who, path in paths]
+    stale = [path_of for path_of, a, b in zip(paths, served, drawn, strict=True) if a != b]
+    assert not stale
+    assert drawn != before  # the write shows somewhere
