@@ -29,7 +29,7 @@ DEFAULTS = {
     "BEHIND_REMINDERS": True,
     "MAIL_RETRY_SECONDS": 30,  # the first retry of an outbox message; doubling, at most an hour apart
     "TIME_ZONE": "UTC",  # how pages show times to people who did not choose a time zone
-    "KEPT_PAGES_CHARACTERS": 16_000_000,  # pages kept per worker (academy/page_cache.py); 0: none
+    "KEPT_PAGES_BYTES": 16_000_000,  # pages kept per worker (academy/page_cache.py); 0: none
 }
 
 

@@ -27,6 +27,7 @@ from .data_versions import versions
 
 CSRF_SLOT = "@@csrf-token-slot@@"
 ONE_TIME_SLOT = "@@one-time-slot-{}@@"
+CSRF_SLOT_BYTES = CSRF_SLOT.encode()
 # what a signed-in session holds between pages; anything else (a flash, a notice for the next page) is for one page
 LASTING_SESSION_KEYS = frozenset(
     {
@@ -46,7 +47,7 @@ KEPT_TYPES = ("text/html", "text/csv")
 
 @dataclass(frozen=True)
 class KeptPage:
-    body: str
+    body: bytes  # as sent (UTF-8), so that the limit counts what memory holds
     status: int
     headers: tuple[tuple[str, str], ...]
     one_time: tuple[Callable[[], str], ...]  # what fills each ONE_TIME_SLOT, in order
@@ -54,14 +55,14 @@ class KeptPage:
     def response(self):
         body = self.body
         for number, make in enumerate(self.one_time):
-            body = body.replace(ONE_TIME_SLOT.format(number), make())
-        if CSRF_SLOT in body:
-            body = body.replace(CSRF_SLOT, generate_csrf())
+            body = body.replace(ONE_TIME_SLOT.format(number).encode(), make().encode())
+        if CSRF_SLOT_BYTES in body:
+            body = body.replace(CSRF_SLOT_BYTES, generate_csrf().encode())
         return current_app.response_class(body, self.status, list(self.headers))
 
 
 class KeptPages:
-    """The pages kept in this process, the least recently served dropped first past `limit` characters."""
+    """The pages kept in this process, the least recently served dropped first past `limit` bytes."""
 
     def __init__(self, limit: int):
         self.limit, self.size = limit, 0
@@ -146,10 +147,10 @@ def draw(view, kwargs):
     if response.is_streamed or response.mimetype not in KEPT_TYPES:
         return response
     headers = tuple((k, v) for k, v in response.headers.items() if k not in ("Content-Length", "Set-Cookie"))
-    return KeptPage(response.get_data(as_text=True), response.status_code, headers, tuple(slots))
+    return KeptPage(response.get_data(), response.status_code, headers, tuple(slots))
 
 
 def init_app(app) -> None:
-    limit = int(app.config.get("KEPT_PAGES_CHARACTERS") or 0)
+    limit = int(app.config.get("KEPT_PAGES_BYTES") or 0)
     if limit > 0:
         app.extensions["academy.kept_pages"] = KeptPages(limit)

@@ -133,7 +133,7 @@ def test_a_kept_page_is_drawn_again_the_next_minute(app, as_role, academy, monke
 
 def test_the_least_recently_served_pages_go_first_past_the_limit():
     kept = KeptPages(limit=25)
-    pages = {name: KeptPage(name * 10, 200, (), ()) for name in "abc"}
+    pages = {name: KeptPage(name.encode() * 10, 200, (), ()) for name in "abc"}
     kept.put("a", pages["a"])
     kept.put("b", pages["b"])
     assert kept.get("a") is pages["a"]  # a served again: b is now the least recent
@@ -145,7 +145,7 @@ def test_the_least_recently_served_pages_go_first_past_the_limit():
 def test_no_page_is_kept_when_the_setting_is_0(migrated):
     from tests.conftest import own_app
 
-    with own_app(migrated, KEPT_PAGES_CHARACTERS=0) as app:
+    with own_app(migrated, KEPT_PAGES_BYTES=0) as app:
         assert "academy.kept_pages" not in app.extensions
 
 
