@@ -41,30 +41,38 @@ UNSHOWN = {
     "calendar_feed",
 }
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
-UPSERT = "INSERT INTO data_version (scope, id, n) {rows} ON CONFLICT (scope, id) DO UPDATE SET n = data_version.n + 1;"
-SHARED = UPSERT.format(rows="SELECT 'shared', 0, 1 WHERE true")
-PERSON = "\n".join(  # the versions of the trainee {owner}; NULL when a row's parent is gone: the shared one instead
-    UPSERT.format(rows=rows)
-    for rows in (
-        "SELECT 'all', 0, 1 WHERE true",
-        "SELECT 'user', {owner}, 1 WHERE {owner} IS NOT NULL",
-        "SELECT 'cohort', cohort_id, 1 FROM cohort_trainee WHERE trainee_id = {owner}",
-        "SELECT 'shared', 0, 1 WHERE {owner} IS NULL",
-    )
-)
+UPSERT = "INSERT INTO data_version (scope, id, n) {rows} ON CONFLICT (scope, id) DO UPDATE SET {update};"
+BUMPS = {  # dialect: the new version (for @N), and how it replaces the old
+    "sqlite": ("1", "n = data_version.n + 1"),
+    # PostgreSQL: the id of the writing transaction, set once per transaction. Adding 1 on every statement, a long
+    # transaction (the synthetic academy, an import) stacked a row version of data_version's 'all' on another
+    # for each statement that wrote, each found through the last, and slowed to minutes. Ids are never reused,
+    # so a version never comes back to a value a kept page was keyed by.
+    "postgresql": ("pg_current_xact_id()::text::bigint", "n = EXCLUDED.n WHERE data_version.n <> EXCLUDED.n"),
+}
+SHARED = ["SELECT 'shared', 0, @N WHERE true"]
+PERSON = [  # the versions of the trainee {owner}; NULL when a row's parent is gone: the shared one instead
+    "SELECT 'all', 0, @N WHERE true",
+    "SELECT 'user', {owner}, @N WHERE {owner} IS NOT NULL",
+    "SELECT 'cohort', cohort_id, @N FROM cohort_trainee WHERE trainee_id = {owner}",
+    "SELECT 'shared', 0, @N WHERE {owner} IS NULL",
+]
+PERSONS = [  # PostgreSQL, once per statement: the versions of the trainees whose rows are in {owners}
+    "SELECT 'all', 0, @N WHERE true",
+    "SELECT DISTINCT 'user', owner, @N FROM ({owners}) o WHERE owner IS NOT NULL",
+    "SELECT DISTINCT 'cohort', cohort_id, @N FROM cohort_trainee WHERE trainee_id IN ({owners})",
+    "SELECT 'shared', 0, @N WHERE EXISTS (SELECT FROM ({owners}) o WHERE owner IS NULL)",
+]
+
+
+def bump(selects: list[str], dialect: str) -> str:
+    n, update = BUMPS[dialect]
+    return "\n".join(UPSERT.format(rows=rows.replace("@N", n), update=update) for rows in selects)
+
+
 SQLITE_TRIGGER = 'CREATE TRIGGER "dv_{table}_{op}" AFTER {operation} ON "{table}" BEGIN\n{body}\nEND'
 SQLITE_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dv\\_%' ESCAPE '\\'"
-# PostgreSQL: once per statement, the rows it changed in a transition table. Once per row, a long transaction
-# would stack one row version of data_version's 'all' on another for each row it writes (synth took minutes).
-PG_PERSONS = "\n".join(  # the versions of the trainees whose rows are in {owners}
-    UPSERT.format(rows=rows)
-    for rows in (
-        "SELECT 'all', 0, 1 WHERE true",
-        "SELECT DISTINCT 'user', owner, 1 FROM ({owners}) o WHERE owner IS NOT NULL",
-        "SELECT DISTINCT 'cohort', cohort_id, 1 FROM cohort_trainee WHERE trainee_id IN ({owners})",
-        "SELECT 'shared', 0, 1 WHERE EXISTS (SELECT FROM ({owners}) o WHERE owner IS NULL)",
-    )
-)
+# PostgreSQL: once per statement, the rows it changed in a transition table
 PG_FUNCTION = (
     "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN\n{body}\nRETURN NULL; END $$"
 )
@@ -90,13 +98,13 @@ def _install_sqlite(connection: Connection, tables: list[str]) -> None:
     for table in tables:
         for operation in OPERATIONS:
             owner = PERSONAL.get(table, "").format(row="OLD" if operation == "DELETE" else "NEW")
-            body = PERSON.format(owner=owner) if owner else SHARED
+            body = bump(PERSON, "sqlite").format(owner=owner) if owner else bump(SHARED, "sqlite")
             trigger = SQLITE_TRIGGER.format(table=table, op=operation.lower(), operation=operation, body=body)
             connection.execute(text(trigger))
 
 
 def _install_postgresql(connection: Connection, tables: list[str]) -> None:
-    connection.execute(text(PG_FUNCTION.format(name="dv_shared", body=SHARED)))
+    connection.execute(text(PG_FUNCTION.format(name="dv_shared", body=bump(SHARED, "postgresql"))))
     _drop_postgresql(connection, tables)
     for table in tables:
         if table not in PERSONAL:
@@ -109,7 +117,7 @@ def _install_postgresql(connection: Connection, tables: list[str]) -> None:
             owner = PERSONAL[table].format(row="r")
             owners = " UNION ".join(PG_OWNERS.format(owner=owner, relation=relation) for relation in relations)
             function = f"dv_{table}_{operation.lower()}"
-            body = PG_PERSONS.format(owners=owners)
+            body = bump(PERSONS, "postgresql").format(owners=owners)
             connection.execute(text(PG_FUNCTION.format(name=function, body=body)))
             name = f"dv_{operation.lower()}"
             trigger = PG_TRIGGER.format(

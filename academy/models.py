@@ -2,7 +2,17 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 ROLES = ("trainee", "mentor", "manager", "admin", "organizer")  # organizers run the Reliability Meetup
@@ -717,4 +727,4 @@ class DataVersion(SQLModel, table=True):
 
     scope: str = Field(sa_column=Column(String(8), primary_key=True))
     id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
-    n: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    n: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))  # PostgreSQL: a transaction id

@@ -273,7 +273,7 @@ def test_a_deleted_row_moves_the_versions_of_its_trainee(people, academy):
         before = data_versions.versions(s, scope)
         s.execute(text("DELETE FROM decision WHERE attempt_id = :a"), {"a": attempt.id})
         s.commit()
-        assert data_versions.versions(s, scope)[0] == before[0] + 1
+        assert data_versions.versions(s, scope) != before
 
 
 # ------------------------------------------------------------------ a kept page is the page drawn now

@@ -21,7 +21,7 @@ def upgrade() -> None:
         'data_version',
         sa.Column('scope', sa.String(length=8), nullable=False),
         sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column('n', sa.Integer(), nullable=False),
+        sa.Column('n', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('scope', 'id', name=op.f('pk_data_version')),
     )
     bind = op.get_bind()
