@@ -151,6 +151,24 @@ def uninstall(connection: Connection, tables: list[str]) -> None:
         connection.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))
 
 
+READER_SCOPES = ("shared", "all", "user")  # read with the session check (academy/navigation.py); "user": the reader's
+
+
+def reader_versions(reader) -> list:
+    """Columns for the session check's statement: the versions a signed-in reader's own pages are kept by."""
+    return [
+        select(DataVersion.n)
+        .where(DataVersion.scope == scope, DataVersion.id == (reader if scope == "user" else 0))
+        .scalar_subquery()
+        .label(f"version_{scope}")
+        for scope in READER_SCOPES
+    ]
+
+
+def versions_of(row) -> dict[tuple[str, int], int]:
+    return {(scope, row.id if scope == "user" else 0): getattr(row, f"version_{scope}") or 0 for scope in READER_SCOPES}
+
+
 def versions(session: Session, scopes: list[tuple[str, int]]) -> tuple[int, ...]:
     """The current version of each scope, in order (0 for one never moved)."""
     rows = session.exec(

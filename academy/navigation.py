@@ -1,6 +1,7 @@
 """What every signed-in page needs of its reader, in one statement with the session check: the person and their
 roles (accounts/auth.py asks it on every request, since sessions are revocable), and the navigation's numbers:
-unread notifications, a mentor's review queue, the survey rounds they were asked to answer and those still waiting.
+unread notifications, a mentor's review queue, the survey rounds they were asked to answer and those still waiting;
+and the data versions their own kept pages are kept by (academy/page_cache.py).
 
 The statement is built once per process with bound parameters (nothing about a person is kept between requests);
 on PostgreSQL it is prepared on each connection and planned once. A page that changed something before it renders
@@ -23,6 +24,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.visitors import replacement_traverse
 from sqlmodel import Session
 
+from .data_versions import reader_versions, versions_of
 from .models import User, UserRole
 from .notifications.services import unread_count
 from .reviews.queries import queue_count
@@ -52,6 +54,7 @@ def reader_statement(constants_inline: bool = False):
             case((mentor, queue_count(reader)), else_=None).label("review_queue_count"),
             asked.label("surveys_asked"),
             waiting.label("surveys_waiting"),
+            *reader_versions(reader),
         )
         .outerjoin(UserRole, UserRole.user_id == User.id)
         .where(User.id == reader)
@@ -86,8 +89,9 @@ def counts_of(row) -> dict:
 
 
 def remember(row) -> None:
-    """The numbers read with the session check, for this request's page."""
+    """The numbers and data versions read with the session check, for this request's page."""
     g.navigation_counts = counts_of(row)
+    g.data_versions = versions_of(row)
 
 
 def navigation_counts() -> dict:

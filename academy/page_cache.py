@@ -3,8 +3,8 @@
 A kept page's key holds its address, its reader (who, roles, time zone, the navigation's numbers read with the
 session check), the curriculum's signature, the minute (pages say "5 minutes ago") and the versions of the data it
 shows (academy/data_versions.py: moved by the database on every write). The versions are read before the page
-reads anything, so a kept page is never older than its key. The session is still checked on every request, before
-the page is looked up: signing out or deactivation ends a session as before.
+reads anything (most with the session check), so a kept page is never older than its key. The session is still
+checked on every request, before the page is looked up: signing out or deactivation ends a session as before.
 
 What must differ on every serving (the CSRF token, the request keys of the forms) is drawn as a slot and filled
 each time. Only a 200 is kept, and never a page drawn with a message waiting in the session.
@@ -130,7 +130,11 @@ def page_key(shown: list[tuple[str, int]]) -> tuple:
     who = (reader.id, tuple(sorted(reader.roles)), reader.time_zone) if reader.is_authenticated else None
     counts = tuple(sorted(g.get("navigation_counts", {}).items()))
     minute = int(time.time() // 60)
-    return (request.full_path, who, counts, catalogue().signature, minute, versions(db.session(), shown))
+    known = g.get("data_versions", {})  # read with the session check
+    missing = [scope for scope in shown if scope not in known]
+    read = dict(zip(missing, versions(db.session(), missing), strict=True)) if missing else {}
+    shown_versions = tuple(known.get(scope, read.get(scope)) for scope in shown)
+    return (request.full_path, who, counts, catalogue().signature, minute, shown_versions)
 
 
 def draw(view, kwargs):

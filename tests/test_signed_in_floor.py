@@ -57,9 +57,9 @@ def test_a_page_that_changed_something_before_it_renders_reads_the_numbers_again
     from academy.accounts.auth import Account
     from academy.navigation import navigation_counts, remember
 
-    stale = type(
-        "Row", (), {"unread_notifications": 99, "surveys_asked": 0, "surveys_waiting": 0, "review_queue_count": None}
-    )()
+    numbers = {"unread_notifications": 99, "surveys_asked": 0, "surveys_waiting": 0, "review_queue_count": None}
+    versions = {"id": academy.trainee.id, "version_shared": 1, "version_all": 1, "version_user": 1}
+    stale = type("Row", (), numbers | versions)()
     account = Account(academy.trainee.id, academy.trainee.email, "T", frozenset({"trainee"}), "t")
     for method, expected in (("GET", 99), ("POST", 0)):
         with app.test_request_context("/search", method=method):
