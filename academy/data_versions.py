@@ -58,7 +58,7 @@ PERSON = [  # the versions of the trainee {owner}; NULL when a row's parent is g
     "SELECT 'shared', 0, @N WHERE {owner} IS NULL",
 ]
 PERSONS = [  # PostgreSQL, once per statement: the versions of the trainees whose rows are in {owners}
-    "SELECT 'all', 0, @N WHERE true",
+    "SELECT 'all', 0, @N WHERE EXISTS (SELECT FROM ({owners}) o)",
     "SELECT DISTINCT 'user', owner, @N FROM ({owners}) o WHERE owner IS NOT NULL",
     "SELECT DISTINCT 'cohort', cohort_id, @N FROM cohort_trainee WHERE trainee_id IN ({owners})",
     "SELECT 'shared', 0, @N WHERE EXISTS (SELECT FROM ({owners}) o WHERE owner IS NULL)",
@@ -73,6 +73,18 @@ def bump(selects: list[str], dialect: str) -> str:
 SQLITE_TRIGGER = 'CREATE TRIGGER "dv_{table}_{op}" AFTER {operation} ON "{table}" BEGIN\n{body}\nEND'
 SQLITE_TRIGGERS = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'dv\\_%' ESCAPE '\\'"
 # PostgreSQL: once per statement, the rows it changed in a transition table
+# PostgreSQL: before a statement writes anything, one lock for all writers until they commit, so that two
+# transactions never take data_version's rows in opposite orders ('all' then 'shared', and 'shared' then 'all':
+# a deadlock). SQLite has one writer at a time already.
+WRITERS_LOCK = 4_242_420_001
+PG_LOCK = (
+    "CREATE OR REPLACE FUNCTION dv_lock() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN PERFORM pg_advisory_xact_lock({key}); RETURN NULL; END $$"
+)
+PG_LOCK_TRIGGER = (
+    'CREATE TRIGGER dv_lock BEFORE INSERT OR UPDATE OR DELETE ON "{table}" '
+    "FOR EACH STATEMENT EXECUTE FUNCTION dv_lock()"
+)
 PG_FUNCTION = (
     "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN\n{body}\nRETURN NULL; END $$"
 )
@@ -97,16 +109,20 @@ def _install_sqlite(connection: Connection, tables: list[str]) -> None:
     _drop_sqlite(connection)
     for table in tables:
         for operation in OPERATIONS:
-            owner = PERSONAL.get(table, "").format(row="OLD" if operation == "DELETE" else "NEW")
-            body = bump(PERSON, "sqlite").format(owner=owner) if owner else bump(SHARED, "sqlite")
+            rows = {"INSERT": ("NEW",), "UPDATE": ("NEW", "OLD"), "DELETE": ("OLD",)}[operation]  # a row may move
+            owners = [PERSONAL[table].format(row=row) for row in rows] if table in PERSONAL else []
+            person = bump(PERSON, "sqlite")
+            body = "\n".join(person.format(owner=owner) for owner in owners) if owners else bump(SHARED, "sqlite")
             trigger = SQLITE_TRIGGER.format(table=table, op=operation.lower(), operation=operation, body=body)
             connection.execute(text(trigger))
 
 
 def _install_postgresql(connection: Connection, tables: list[str]) -> None:
     connection.execute(text(PG_FUNCTION.format(name="dv_shared", body=bump(SHARED, "postgresql"))))
+    connection.execute(text(PG_LOCK.format(key=WRITERS_LOCK)))
     _drop_postgresql(connection, tables)
     for table in tables:
+        connection.execute(text(PG_LOCK_TRIGGER.format(table=table)))
         if table not in PERSONAL:
             trigger = PG_TRIGGER.format(
                 name="dv", operation="INSERT OR UPDATE OR DELETE", table=table, referencing="", function="dv_shared"
@@ -128,7 +144,7 @@ def _install_postgresql(connection: Connection, tables: list[str]) -> None:
 
 def _drop_postgresql(connection: Connection, tables: list[str]) -> None:
     for table in tables:
-        for name in ("dv", *(f"dv_{operation.lower()}" for operation in OPERATIONS)):
+        for name in ("dv", "dv_lock", *(f"dv_{operation.lower()}" for operation in OPERATIONS)):
             connection.execute(text(f'DROP TRIGGER IF EXISTS {name} ON "{table}"'))
 
 
@@ -146,7 +162,11 @@ def uninstall(connection: Connection, tables: list[str]) -> None:
         _drop_sqlite(connection)
         return
     _drop_postgresql(connection, tables)
-    functions = ["dv_shared", *(f"dv_{table}_{operation.lower()}" for table in PERSONAL for operation in OPERATIONS)]
+    functions = [
+        "dv_shared",
+        "dv_lock",
+        *(f"dv_{table}_{operation.lower()}" for table in PERSONAL for operation in OPERATIONS),
+    ]
     for function in functions:
         connection.execute(text(f"DROP FUNCTION IF EXISTS {function}()"))
 

@@ -10,6 +10,7 @@ What must differ on every serving (the CSRF token, the request keys of the forms
 each time. Only a 200 is kept, and never a page drawn with a message waiting in the session.
 """
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -25,8 +26,9 @@ from . import db
 from .curriculum.store import catalogue
 from .data_versions import versions
 
-CSRF_SLOT = "@@csrf-token-slot@@"
-ONE_TIME_SLOT = "@@one-time-slot-{}@@"
+# random, so that no one can type a slot into a page (as a name) and have it filled with the reader's token
+CSRF_SLOT = f"@@csrf-{secrets.token_hex(16)}@@"
+ONE_TIME_SLOT = f"@@one-time-{secrets.token_hex(16)}-{{}}@@"
 CSRF_SLOT_BYTES = CSRF_SLOT.encode()
 # what a signed-in session holds between pages; anything else (a flash, a notice for the next page) is for one page
 LASTING_SESSION_KEYS = frozenset(

@@ -2,6 +2,7 @@
 drawn again after any write that changes them, by whichever worker or tool made it (the database moves the
 versions: academy/data_versions.py). The writes here go straight to the database, past the app's services."""
 
+import contextlib
 import re
 import time
 from datetime import date, timedelta
@@ -403,3 +404,66 @@ def test_after_a_write_every_kept_page_is_the_page_drawn_now(app, as_role, peopl
     stale = [path_of for path_of, a, b in zip(paths, served, drawn, strict=True) if a != b]
     assert not stale
     assert drawn != before  # the write shows somewhere
+
+
+def test_a_row_moved_to_another_trainee_moves_both_trainees_versions(people, academy):
+    attempt = people.decided_attempt(academy.trainee, academy.mentor, "approved")
+    scopes = [("user", academy.trainee.id), ("user", academy.outsider.id)]
+    scopes += [("cohort", academy.cohort.id), ("cohort", academy.other_cohort.id)]
+    with people.session() as s:
+        before = data_versions.versions(s, scopes)
+        s.execute(update(LabAttempt).where(LabAttempt.id == attempt.id).values(trainee_id=academy.outsider.id))
+        s.commit()
+        after = data_versions.versions(s, scopes)
+    assert all(a != b for a, b in zip(after, before, strict=True)), (before, after)
+
+
+def test_two_writers_taking_the_versions_in_opposite_orders_both_commit(people, academy):
+    """One writes a trainee's row, then a shared one; the other a shared row, then a trainee's. On PostgreSQL each
+    held one version row and waited for the other's (a deadlock) until writers took one lock first."""
+    import threading
+
+    from academy.models import Cohort
+
+    meeting = threading.Barrier(2, timeout=2)
+    failures = []
+
+    def write(first, then):
+        try:
+            with people.session() as s:
+                s.execute(first)
+                with contextlib.suppress(threading.BrokenBarrierError):  # the other waits for this one's lock
+                    meeting.wait()
+                s.execute(then)
+                s.commit()
+        except Exception as error:  # noqa: BLE001 - the test reports any failure of either writer
+            failures.append(error)
+
+    personal = update(Notification).where(Notification.user_id == academy.trainee.id).values(read_at=utcnow())
+    personal2 = update(Notification).where(Notification.user_id == academy.trainee2.id).values(read_at=utcnow())
+    with people.session() as s:
+        s.add(Notification(user_id=academy.trainee.id, message="a", link="/learn"))
+        s.add(Notification(user_id=academy.trainee2.id, message="b", link="/learn"))
+        s.commit()
+    shared = update(Cohort).where(Cohort.id == academy.cohort.id).values(name="Cohort A, renamed")
+    shared2 = update(Cohort).where(Cohort.id == academy.other_cohort.id).values(name="Cohort B, renamed")
+    writers = [
+        threading.Thread(target=write, args=(personal, shared)),
+        threading.Thread(target=write, args=(shared2, personal2)),
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(30)
+    assert not failures, failures
+
+
+def test_a_name_that_looks_like_a_slot_is_shown_as_typed(as_role, people, academy):
+    from academy import page_cache
+
+    assert page_cache.CSRF_SLOT not in ("@@csrf-token-slot@@",)  # not a string anyone can know
+    name = "@@csrf-token-slot@@ @@one-time-slot-0@@"
+    write(people, update(User).where(User.id == academy.trainee2.id).values(display_name=name))
+    client = as_role("manager")
+    for _ in range(2):  # drawn, then kept
+        assert name in page(client, url("/cohorts/{cohort_id}/progress.csv", academy))
