@@ -179,6 +179,10 @@ def check_settings(config) -> None:
         raise ValueError(f"ACADEMY_REVIEW_OBJECTIVE must be above 0 and below 1 (0.9 means 90 %), not {objective}")
     if not (target > 0 and math.isfinite(target)):
         raise ValueError(f"ACADEMY_REVIEW_TARGET_HOURS must be a positive number of hours, not {target}")
+    kept = str(config.get("KEPT_PAGES_BYTES") or 0).strip()
+    if not kept.isdigit():
+        raise ValueError(f"ACADEMY_KEPT_PAGES_BYTES must be a whole number of bytes (0 keeps none), not {kept!r}")
+    config["KEPT_PAGES_BYTES"] = int(kept)
     check_base_url(config.get("BASE_URL"), mail=bool(config.get("SMTP_HOST")))
 
 

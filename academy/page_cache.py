@@ -157,6 +157,6 @@ def draw(view, kwargs):
 
 
 def init_app(app) -> None:
-    limit = int(app.config.get("KEPT_PAGES_BYTES") or 0)
+    limit = app.config["KEPT_PAGES_BYTES"]  # a whole number: check_settings
     if limit > 0:
         app.extensions["academy.kept_pages"] = KeptPages(limit)

@@ -37,8 +37,16 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
         ("REVIEW_OBJECTIVE", "ninety", "must be numbers"),
         ("REVIEW_TARGET_HOURS", -4, "ACADEMY_REVIEW_TARGET_HOURS must be a positive number"),
         ("REVIEW_TARGET_HOURS", "inf", "ACADEMY_REVIEW_TARGET_HOURS must be a positive number"),
+        ("KEPT_PAGES_BYTES", "16MB", "ACADEMY_KEPT_PAGES_BYTES must be a whole number of bytes"),
+        ("KEPT_PAGES_BYTES", "-1", "ACADEMY_KEPT_PAGES_BYTES must be a whole number of bytes"),
+        ("KEPT_PAGES_BYTES", 1.5, "ACADEMY_KEPT_PAGES_BYTES must be a whole number of bytes"),
     ],
 )
 def test_settings_that_would_break_pages_are_refused_at_start(setting, value, message):
     with pytest.raises(ValueError, match=message):
         create_app({"SECRET_KEY": "k", setting: value})
+
+
+def test_kept_pages_setting_from_the_environment_is_a_number(monkeypatch):
+    monkeypatch.setenv("ACADEMY_KEPT_PAGES_BYTES", "2000000")
+    assert create_app({"SECRET_KEY": "k"}).config["KEPT_PAGES_BYTES"] == 2_000_000
