@@ -61,7 +61,7 @@ def _ping_if_idle(dialect):
     return ping
 
 
-def read_engine(write_engine: Engine) -> Engine:
+def make_read_engine(write_engine: Engine) -> Engine:
     """The same engine and pool, for the request session of a GET: its connections cannot write."""
     if write_engine.dialect.name == "postgresql":
         return write_engine.execution_options(isolation_level="AUTOCOMMIT", reads_only=True)
@@ -139,10 +139,15 @@ def engine() -> Engine:
     return current_app.extensions["academy.engine"]
 
 
+def read_engine() -> Engine:
+    """The engine whose connections cannot write, for a statement run outside the request's session."""
+    return current_app.extensions["academy.read_engine"]
+
+
 def session() -> Session:
     """The request's session, opened on first use; read-only in a request that only reads."""
     if "db_session" not in g:
-        bind = current_app.extensions["academy.read_engine"] if request_reads() else engine()
+        bind = read_engine() if request_reads() else engine()
         g.db_session = Session(bind, expire_on_commit=False)
     return g.db_session
 
@@ -189,5 +194,5 @@ def init_app(app: Flask) -> None:
         app.config["DATABASE_URL"],
         busy_timeout_ms=int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", SQLITE_BUSY_TIMEOUT_MS)),
     )
-    app.extensions["academy.read_engine"] = read_engine(write_engine)
+    app.extensions["academy.read_engine"] = make_read_engine(write_engine)
     app.teardown_appcontext(_close_session)

@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from academy import create_app, migrate
+from academy.navigation import DriverStatement
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -287,3 +288,33 @@ def as_role(app, academy):
         return client
 
     return signed_in
+
+
+class Statements:
+    """The SQL statements run while the block runs, whitespace collapsed: those SQLAlchemy runs on the engine (its
+    cursor events), and the session check's, which academy.navigation.read_reader runs on the driver's own cursor.
+    Transaction control and connection settings (BEGIN, PRAGMA, ROLLBACK, SET) are not the request's own: left out."""
+
+    NOT_THE_REQUESTS_OWN = ("BEGIN", "PRAGMA", "ROLLBACK", "SET")
+
+    def __init__(self, engine):
+        self.engine, self.seen = engine, []
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        self._run = run = DriverStatement.run
+
+        def recorded(statement, cursor, *args):
+            self.seen.append(" ".join(statement.sql.split()))
+            return run(statement, cursor, *args)
+
+        DriverStatement.run = recorded
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+        DriverStatement.run = self._run
+
+    def _record(self, _conn, _cursor, statement, *_rest):
+        if not statement.lstrip().upper().startswith(self.NOT_THE_REQUESTS_OWN):
+            self.seen.append(" ".join(statement.split()))

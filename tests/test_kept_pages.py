@@ -8,7 +8,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, inspect, text, update
+from sqlalchemy import inspect, text, update
 from sqlmodel import SQLModel, select
 
 from academy import data_versions
@@ -25,7 +25,7 @@ from academy.models import (
     utcnow,
 )
 from academy.page_cache import KeptPage, KeptPages
-from tests.conftest import PASSWORD, People
+from tests.conftest import PASSWORD, People, Statements
 from tests.test_reviews import LAB, MODULE, submission
 
 KEPT = {  # page -> who reads it
@@ -39,22 +39,6 @@ KEPT = {  # page -> who reads it
 
 # the values each serving has its own of: request keys, and CSRF tokens (signed with the second they were made)
 SERVING_VALUES = re.compile(r'(name="[^"]*(?:request_key|csrf_token)"[^>]*value=")[^"]+')
-
-
-class Statements:
-    def __init__(self, engine):
-        self.engine, self.seen = engine, []
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *_exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn, _cursor, statement, *_rest):
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "ROLLBACK", "SET")):
-            self.seen.append(" ".join(statement.split()))
 
 
 def page(client, path: str) -> str:

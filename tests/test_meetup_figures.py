@@ -14,8 +14,7 @@ from academy.curriculum.store import catalogue
 from academy.meetups import figures, services
 from academy.meetups.services import MeetupDraft, SpeakerDraft, TalkDraft
 from academy.models import Meetup, MeetupAttendee, Talk, TalkSpeaker, User, utcnow
-from tests.conftest import client_of
-from tests.test_query_counts import Statements
+from tests.conftest import Statements, client_of
 
 
 @dataclass

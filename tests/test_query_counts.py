@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
-from sqlalchemy import event, func, insert, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
 from academy import synth
@@ -23,9 +23,8 @@ from academy.curriculum import loader
 from academy.curriculum import store as store_module
 from academy.models import Cohort, CohortStaff, CohortTrainee, Decision, LabAttempt, User
 from academy.reviews.queries import review_queue
-from tests.conftest import REPO, empty_tables, make_app, sign_in
+from tests.conftest import REPO, Statements, empty_tables, make_app, sign_in
 
-NOT_THE_REQUESTS_OWN = ("BEGIN", "PRAGMA")  # the SQLite dialect's transaction start and connection set-up
 PAGES = {  # page -> (who looks, URL); the URL's fields come from the Cast
     "module page": ("trainee", "/modules/{module_id}"),
     "learning path": ("trainee", "/learn"),
@@ -42,26 +41,6 @@ PAGES = {  # page -> (who looks, URL); the URL's fields come from the Cast
     "API cohort at risk": ("api", "/api/v1/cohorts/{cohort_id}/at-risk"),
     "API trainee readiness": ("api", "/api/v1/trainees/{trainee_id}/readiness"),
 }
-
-
-class Statements:
-    """The SQL statements run on an engine while the block runs, whitespace collapsed."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.seen: list[str] = []
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *_exc):
-        event.remove(self.engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn, _cursor, statement, _parameters, _context, _executemany):
-        sql = " ".join(statement.split())
-        if not sql.upper().startswith(NOT_THE_REQUESTS_OWN):
-            self.seen.append(sql)
 
 
 @dataclass

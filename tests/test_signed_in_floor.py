@@ -8,8 +8,7 @@ import time
 import pytest
 
 from academy.models import LabAttempt, Notification
-from tests.conftest import PASSWORD, People, client_of
-from tests.test_query_counts import Statements
+from tests.conftest import PASSWORD, People, Statements, client_of
 
 
 def one_statement_pages(app, client, path="/search"):

@@ -16,7 +16,6 @@ from flask_login import LoginManager, login_user
 from flask_wtf.csrf import generate_csrf
 from sqlmodel import Session
 
-from .. import db
 from ..local_time import installation_today
 from ..models import User
 from ..navigation import read_reader, remember
@@ -75,7 +74,7 @@ def load_account(cookie_id: str) -> Account | None:
     now = time.time()
     if not user_id.isdigit() or not token or _expired(now):
         return None
-    rows = read_reader(db.session(), int(user_id), installation_today())  # with the navigation's numbers
+    rows = read_reader(int(user_id), installation_today())  # with the navigation's numbers
     if not rows or not rows[0].is_active or rows[0].session_token != token:
         return None
     if now - session.get("seen_at", 0) > SEEN_RESOLUTION_SECONDS:
@@ -83,9 +82,7 @@ def load_account(cookie_id: str) -> Account | None:
     first = rows[0]
     remember(first)
     roles = frozenset(r.role for r in rows if r.role is not None)
-    return Account(
-        first.id, first.email, first.display_name, roles, first.session_token, first.is_active, first.time_zone
-    )
+    return Account(first.id, first.email, first.display_name, roles, first.session_token, time_zone=first.time_zone)
 
 
 class SessionCookies(SecureCookieSessionInterface):
