@@ -98,7 +98,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .identity import oidc, scim
     from .labchecks.views import bp as labchecks_bp
     from .learning.views import bp as learning_bp
-    from .links import href
+    from .links import href, static_links
     from .meetups import feed_views, figures_views, talk_views
     from .meetups.views import bp as meetups_bp
     from .notifications.views import bp as notifications_bp
@@ -149,6 +149,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     metrics.init_app(app)
     app.jinja_env.filters["user_markdown"] = render_text  # evidence and comments: Markdown, safely
     app.jinja_env.filters["href"] = href  # evidence links as typed: a valid URL in the href
+    app.jinja_env.globals["static_links"] = static_links
     from . import formatting, policy
 
     formatting.init_app(app)  # plurals, file kinds and sizes, evidence words

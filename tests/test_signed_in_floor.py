@@ -175,3 +175,11 @@ def test_the_sign_out_form_of_a_kept_header_carries_this_sessions_token(csrf_app
     assert clients["a@example.com"].post("/logout", data={"csrf_token": token_of(b)}).status_code == 400  # not a's
     assert clients["a@example.com"].post("/logout", data={"csrf_token": token_of(a)}).status_code == 302
     assert clients["a@example.com"].get("/search").status_code == 302  # signed out
+
+
+def test_the_heads_links_are_kept_for_each_script_root(app):
+    client = app.test_client()
+    for root in ("/", "/academy/", "/"):
+        page = client.get("/login", base_url=f"http://localhost{root}").get_data(as_text=True)
+        assert f'<link rel="stylesheet" href="{root}static/academy.css">' in page
+        assert f'<script src="{root}static/academy.js" defer></script>' in page
