@@ -33,7 +33,8 @@ def signed_in_client(app, email: str | None):
 
 
 class StatementClock:
-    """Time spent in the database driver, per statement text, through SQLAlchemy's cursor events."""
+    """Time spent in the database driver, per statement text, through SQLAlchemy's cursor events; and the session
+    check's, which academy.navigation runs on the driver's own cursor, outside those events."""
 
     def __init__(self, engine):
         self.total: dict[str, float] = defaultdict(float)
@@ -41,8 +42,23 @@ class StatementClock:
         self.enabled = False
         from sqlalchemy import event
 
+        from academy.navigation import DriverStatement
+
         event.listen(engine, "before_cursor_execute", self.before)
         event.listen(engine, "after_cursor_execute", self.after)
+        run = DriverStatement.run
+
+        def timed(statement, *args):
+            started = time.perf_counter()
+            try:
+                return run(statement, *args)
+            finally:
+                if self.enabled:
+                    key = " ".join(statement.sql.split())
+                    self.total[key] += time.perf_counter() - started
+                    self.count[key] += 1
+
+        DriverStatement.run = timed  # this process only profiles
 
     def before(self, conn, cursor, statement, *args):
         conn.info["bench_started"] = time.perf_counter()
