@@ -140,7 +140,8 @@ def engine() -> Engine:
 
 
 def read_engine() -> Engine:
-    """The engine whose connections cannot write, for a statement run outside the request's session."""
+    """The engine of a GET's session (its connections cannot write) and of the session check (academy/navigation.py,
+    which runs its one SELECT on the driver's cursor, outside SQLAlchemy's transaction handling)."""
     return current_app.extensions["academy.read_engine"]
 
 

@@ -82,16 +82,29 @@ class DriverStatement:
     @classmethod
     @lru_cache(maxsize=4)
     def of(cls, dialect) -> "DriverStatement":
-        statement = reader_statement().params(reader=0, today=date.min)  # values only to compile with
+        statement = reader_statement().params(reader=0, today=date.min)  # render_postcompile asks every value
         compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         row = namedtuple("Reader", [column.key for column in statement.selected_columns])
         order = tuple(compiled.positiontup) if compiled.positiontup else None
-        return cls(str(compiled), order, Date().bind_processor(dialect) or (lambda day: day), row)
+        day = Date().dialect_impl(dialect).bind_processor(dialect) or (lambda day: day)
+        return cls(str(compiled), order, day, row)
 
-    def run(self, cursor, user_id: int, today: date) -> list:
+    def run(self, connection, user_id: int, today: date) -> list:
+        """On the driver's cursor. Should the driver fail, once more through SQLAlchemy: its error is the one the
+        error pages know (503, the database does not answer; a database never migrated), and a lost connection
+        makes it drop the pool's others too."""
         values = {"reader": user_id, "today": self.day(today)}
-        cursor.execute(self.sql, tuple(values[name] for name in self.order) if self.order else values)
-        return [self.row(*row) for row in cursor.fetchall()]
+        parameters = tuple(values[name] for name in self.order) if self.order else values
+        try:
+            cursor = connection.connection.dbapi_connection.cursor()
+            try:
+                cursor.execute(self.sql, parameters)
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        except connection.dialect.loaded_dbapi.Error:
+            rows = connection.exec_driver_sql(self.sql, parameters).all()
+        return [self.row(*row) for row in rows]
 
 
 def read_reader(user_id: int, today: date) -> list:
@@ -104,12 +117,7 @@ def read_reader(user_id: int, today: date) -> list:
     autocommit: no transaction to begin or end).
     """
     with db.read_engine().connect() as connection:
-        statement = DriverStatement.of(connection.dialect)
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            return statement.run(cursor, user_id, today)
-        finally:
-            cursor.close()
+        return DriverStatement.of(connection.dialect).run(connection, user_id, today)
 
 
 def counts_of(row) -> dict:

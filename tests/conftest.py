@@ -304,9 +304,9 @@ class Statements:
         event.listen(self.engine, "before_cursor_execute", self._record)
         self._run = run = DriverStatement.run
 
-        def recorded(statement, cursor, *args):
+        def recorded(statement, *args):
             self.seen.append(" ".join(statement.sql.split()))
-            return run(statement, cursor, *args)
+            return run(statement, *args)
 
         DriverStatement.run = recorded
         return self

@@ -159,6 +159,30 @@ def test_after_a_restart_of_postgres_a_pooled_connection_idle_a_while_is_replace
     app.extensions["academy.engine"].dispose()
 
 
+def test_a_connection_lost_under_the_session_check_gives_a_503_and_the_pool_starts_afresh(
+    throwaway_postgres, monkeypatch
+):
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600)  # the pool hands out its connections unasked
+    app, client = academy_on(throwaway_postgres.url)
+    assert client.get("/learn").status_code == 200
+    throwaway_postgres.stop()  # the session check (on the driver's cursor) is the first to meet the lost server
+    page = client.get("/learn")
+    assert page.status_code == 503 and "database is not answering" in page.get_data(as_text=True)
+    throwaway_postgres.start()
+    assert client.get("/learn").status_code == 200, "the lost connection and the pool's others were dropped"
+    app.extensions["academy.engine"].dispose()
+
+
+def test_a_session_check_the_database_refuses_gives_a_503(tmp_path):
+    url = f"sqlite:///{tmp_path / 'academy.db'}"
+    app, client = academy_on(url)
+    with sqlite3.connect(tmp_path / "academy.db") as other:
+        other.execute("DROP TABLE data_version")  # the session check reads the reader's versions there
+    page = client.get("/learn")
+    assert page.status_code == 503 and "database is not answering" in page.get_data(as_text=True)
+    app.extensions["academy.engine"].dispose()
+
+
 def test_a_locked_sqlite_file_gives_503s_and_readyz_says_so_until_it_is_free(tmp_path):
     url = f"sqlite:///{tmp_path / 'locked.db'}"
     app, client = academy_on(url, SQLITE_BUSY_TIMEOUT_MS=300)
