@@ -206,9 +206,9 @@ def test_a_time_the_clocks_pass_twice_is_the_first_of_the_two(app, people, organ
     _, event = event_of(app, people, organizer, client, day=date(2027, 10, 31), starts=time(2, 30), ends=time(3, 30))
     assert utc(event) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
     assert utc(event, "dtend") == datetime(2027, 10, 31, 2, 30, tzinfo=UTC)
-    with app.app_context():
-        meetup = people.session().get(Meetup, int(event.uid.value.split("-")[1].split("@")[0]))
-    assert utc(event) == meetup.starts_at.astimezone(UTC)  # what the meetup pages show
+    with app.app_context(), people.session() as s:  # closed: an open transaction would hold the next test's cleanup
+        starts_at = s.get(Meetup, int(event.uid.value.split("-")[1].split("@")[0])).starts_at
+    assert utc(event) == starts_at.astimezone(UTC)  # what the meetup pages show
 
 
 def test_a_meetup_stored_at_the_second_pass_of_that_time_is_written_in_utc(app, people, organizer, trainee):
