@@ -8,6 +8,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from flask import current_app, has_request_context, request, url_for
 from markupsafe import Markup
 
+from .page_cache import drawn_once
+
 
 def base_url() -> str | None:
     """The academy's public address without a trailing slash, or None when it is not configured."""
@@ -39,14 +41,15 @@ def static_links() -> Markup:
     """The stylesheets, icon and script every page's head links (templates/_static_links.html), drawn once per
     process and script root: building their four addresses on each page was 5 % of the smallest signed-in page's
     time (bench/results.md)."""
-    kept = current_app.extensions.setdefault("academy.static_links", {})
-    drawn = kept.get(request.script_root)
-    if drawn is None:
-        if len(kept) >= 64:  # script roots come from the server's set-up: one or a handful
-            kept.clear()
-        # the template alone, without the context processors (the reader's numbers) that render_template runs
-        drawn = kept[request.script_root] = Markup(current_app.jinja_env.get_template("_static_links.html").render())  # noqa: S704
-    return drawn
+    # the template alone, without the context processors (the reader's numbers) that render_template runs;
+    # script roots come from the server's set-up: one or a handful
+    drawn = drawn_once(
+        "academy.static_links",
+        request.script_root,
+        lambda: current_app.jinja_env.get_template("_static_links.html").render(),
+        limit=64,
+    )
+    return Markup(drawn)  # noqa: S704 - our template's output, escaped when drawn
 
 
 def app_path(endpoint: str, **values) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from flask import current_app, g, render_template, request
+from flask import g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
@@ -30,6 +30,7 @@ from . import db
 from .data_versions import reader_versions, versions_of
 from .models import User, UserRole
 from .notifications.services import unread_count
+from .page_cache import drawn_once
 from .reviews.queries import queue_count
 from .surveys.queries import survey_counts
 
@@ -156,12 +157,12 @@ def site_header(context) -> Markup:
     signed_in = current_user.is_authenticated
     counts = {name: context.get(name) for name in COUNTS}
     key = (request.script_root, request.endpoint, signed_in and frozenset(current_user.roles), *counts.values())
-    kept = current_app.extensions.setdefault("academy.site_headers", {})
-    drawn = kept.get(key)
-    if drawn is None:
-        if len(kept) >= KEPT_HEADERS:
-            kept.clear()
-        shown = {name: value for name, value in counts.items() if value is not None}
-        drawn = kept[key] = render_template("_site_header.html", sign_out_token=SLOT, **shown)
+    shown = {name: value for name, value in counts.items() if value is not None}
+    drawn = drawn_once(
+        "academy.site_headers",
+        key,
+        lambda: render_template("_site_header.html", sign_out_token=SLOT, **shown),
+        limit=KEPT_HEADERS,
+    )
     # our template's output, escaped when drawn; the token is URL-safe base64
     return Markup(drawn.replace(SLOT, generate_csrf()) if signed_in else drawn)  # noqa: S704

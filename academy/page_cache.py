@@ -156,6 +156,18 @@ def draw(view, kwargs):
     return KeptPage(response.get_data(), response.status_code, headers, tuple(slots))
 
 
+def drawn_once(name: str, key, draw: Callable[[], str], limit: int) -> str:
+    """A fragment every page shows (the header, the head's links), drawn once per process for `key` and kept in
+    `app.extensions[name]`; past `limit` keys, those kept are dropped and drawn again."""
+    kept = current_app.extensions.setdefault(name, {})
+    drawn = kept.get(key)
+    if drawn is None:
+        if len(kept) >= limit:
+            kept.clear()
+        drawn = kept[key] = draw()
+    return drawn
+
+
 def init_app(app) -> None:
     limit = app.config["KEPT_PAGES_BYTES"]  # a whole number: check_settings
     if limit > 0:
